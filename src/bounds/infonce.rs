@@ -1,0 +1,72 @@
+//! InfoNCE (van den Oord et al. 2018): mean_i(s_ii - logsumexp_j s_ij) + ln K. At most ln K
+//! for every critic.
+
+use candle_core::{Result, Tensor, D};
+
+use super::{diagonal, Bound};
+use crate::registry::{Entry, Kind, Value};
+
+pub static ENTRY: Entry = Entry {
+    name: "infonce",
+    kind: Kind::Bound,
+    doc: "InfoNCE: mean_i(s_ii - logsumexp_j s_ij) + ln K; a lower bound capped at ln K",
+    params: &[],
+    exactly_one_of: &[],
+    build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(InfoNce)))),
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct InfoNce;
+
+impl Bound for InfoNce {
+    fn name(&self) -> &'static str {
+        "infonce"
+    }
+
+    fn estimate(&self, s: &Tensor) -> Result<Tensor> {
+        let k = s.dim(0)?;
+        let lse = s.log_sum_exp(D::Minus1)?;
+        (diagonal(s)? - lse)?.mean_all()? + (k as f64).ln()
+    }
+
+    fn ceiling(&self, k: usize) -> Option<f64> {
+        Some((k as f64).ln())
+    }
+
+    fn is_lower_bound(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// Worked by hand in f64: s = [[1, 0], [2, 3]].
+    /// row 0: 1 - ln(e^1 + e^0) = -0.313262; row 1: 3 - ln(e^2 + e^3) = -0.313262.
+    /// mean + ln 2 = -0.313262 + 0.693147 = 0.379885.
+    #[test]
+    fn hand_computed_two_by_two() {
+        let s = Tensor::new(&[[1f32, 0.], [2., 3.]], &Device::Cpu).unwrap();
+        let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
+        assert!((v as f64 - 0.379885).abs() < 1e-5, "{v}");
+    }
+
+    /// A critic that puts all its mass on the diagonal reaches ln K and no more.
+    #[test]
+    fn saturates_at_ln_k() {
+        let k = 8;
+        let s = (Tensor::eye(k, candle_core::DType::F32, &Device::Cpu).unwrap() * 50.0).unwrap();
+        let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
+        assert!((v as f64 - (k as f64).ln()).abs() < 1e-4, "{v}");
+    }
+
+    /// Constant scores carry no information: the estimate is exactly 0.
+    #[test]
+    fn constant_scores_give_zero() {
+        let s = Tensor::full(3f32, (5, 5), &Device::Cpu).unwrap();
+        let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
+        assert!(v.abs() < 1e-5, "{v}");
+    }
+}

@@ -1,0 +1,526 @@
+//! Phase 2: the checker. It resolves names, checks kinds, call signatures (against the
+//! registry), value ranges and shapes, expands sweeps, and lowers claims to propositions over
+//! quantities. It reports every problem in the file at once; nothing trains unless a file
+//! checks clean.
+
+mod call;
+mod claims;
+mod error;
+mod program;
+mod scope;
+
+pub use error::CheckError;
+pub use program::{
+    apply_bin, AllKind, ClaimSpec, Comparison, EstimateSpec, Func, Prop, Program, Quantity,
+};
+
+use std::collections::HashMap;
+
+use crate::registry::{Kind, Value};
+use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
+use scope::{Binding, Scope};
+
+/// Checks a parsed file. `src` is the text it was parsed from (claims quote their source).
+pub fn check(file: &ast::File, src: &str) -> Result<Program, Vec<CheckError>> {
+    let mut c = Checker::new(file, src);
+    for item in &file.items {
+        c.item(item);
+    }
+    if c.errors.is_empty() && c.program.claims.is_empty() {
+        let only_comments = file.items.is_empty();
+        c.errors.push(CheckError::NoClaims {
+            message: if only_comments {
+                "the file declares nothing and states no claims".into()
+            } else {
+                "the file states no claims".into()
+            },
+            span: (0, src.trim_end().len().max(0)).into(),
+            help: Some(
+                "add a claim, e.g. `claim \"InfoNCE stays below ln K\": estimate(run) <= ln(64)`"
+                    .into(),
+            ),
+        });
+    }
+    if c.errors.is_empty() {
+        Ok(c.program)
+    } else {
+        // Sweep bodies are checked once per value: keep one copy of each mistake.
+        let mut errors = c.errors;
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert(format!("{e:?}")));
+        errors.sort_by_key(|e| e.span().offset());
+        Err(errors)
+    }
+}
+
+pub(crate) struct Checker<'a> {
+    src: &'a str,
+    pub(crate) errors: Vec<CheckError>,
+    pub(crate) program: Program,
+    scope: Scope,
+    /// Every name declared anywhere in the file, for "declared later" hints.
+    all_decls: HashMap<String, Span>,
+    /// The values of each sweep variable, for `increasing(K -> ...)`.
+    sweeps: HashMap<String, Vec<f64>>,
+    /// Sweep and forall variables bound at this point, innermost last.
+    locals: Vec<(String, f64)>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &ast::File, src: &'a str) -> Self {
+        let mut all_decls = HashMap::new();
+        fn collect(items: &[Item], out: &mut HashMap<String, Span>) {
+            for it in items {
+                match it {
+                    Item::Decl(d) => {
+                        out.entry(d.name.name.clone()).or_insert(d.name.span);
+                    }
+                    Item::Sweep(s) => collect(&s.items, out),
+                    Item::Claim(_) => {}
+                }
+            }
+        }
+        collect(&file.items, &mut all_decls);
+        Checker {
+            src,
+            errors: Vec::new(),
+            program: Program::default(),
+            scope: Scope::default(),
+            all_decls,
+            sweeps: HashMap::new(),
+            locals: Vec::new(),
+        }
+    }
+
+    pub(crate) fn text(&self, span: Span) -> String {
+        self.src
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Decl(d) => self.decl(d),
+            Item::Sweep(s) => self.sweep(s),
+            Item::Claim(c) => self.claim(c),
+        }
+    }
+
+    fn sweep(&mut self, s: &ast::Sweep) {
+        let Some(values) = self.number_list(&s.values, "a sweep") else {
+            return;
+        };
+        if values.is_empty() {
+            self.errors.push(CheckError::Invalid {
+                message: "a sweep over an empty list declares nothing".into(),
+                span: s.values.span.into(),
+                label: "empty list".into(),
+                help: Some("give at least one value, e.g. `[16, 64]`".into()),
+            });
+            return;
+        }
+        self.sweeps.insert(s.var.name.clone(), values.clone());
+        for v in values {
+            self.locals.push((s.var.name.clone(), v));
+            for it in &s.items {
+                self.item(it);
+            }
+            self.locals.pop();
+        }
+    }
+
+    /// Evaluates an expression that must be a list of numbers.
+    pub(crate) fn number_list(&mut self, e: &Expr, what: &str) -> Option<Vec<f64>> {
+        let v = self.value(e, None)?;
+        let items = match v {
+            Value::List(items) => items,
+            other => {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!("{what} needs a list of numbers"),
+                    span: e.span.into(),
+                    label: format!("this is a {}", other.kind()),
+                    help: Some("write a list such as `[16, 64, 256]`".into()),
+                });
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for it in items {
+            match it {
+                Value::Number(n) => out.push(n),
+                other => {
+                    self.errors.push(CheckError::WrongKind {
+                        message: format!("{what} needs a list of numbers"),
+                        span: e.span.into(),
+                        label: format!("contains a {}", other.kind()),
+                        help: None,
+                    });
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The key of a (possibly indexed) name: `r` or `r[16]`.
+    fn decl_key(&mut self, name: &ast::Ident, index: Option<&[Expr]>) -> Option<String> {
+        match index {
+            None => Some(name.name.clone()),
+            Some(idx) => {
+                let mut parts = Vec::new();
+                for e in idx {
+                    match self.value(e, None)? {
+                        Value::Number(n) => parts.push(fmt_num(n)),
+                        other => {
+                            self.errors.push(CheckError::BadIndex {
+                                message: "an index must be a number".into(),
+                                span: e.span.into(),
+                                label: format!("this is a {}", other.kind()),
+                                help: Some("index by a sweep variable or a number, e.g. `r[K]`".into()),
+                            });
+                            return None;
+                        }
+                    }
+                }
+                Some(format!("{}[{}]", name.name, parts.join(", ")))
+            }
+        }
+    }
+
+    fn decl(&mut self, d: &ast::Decl) {
+        if !self.locals.is_empty() && d.index.is_none() {
+            let vars: Vec<_> = self.locals.iter().map(|(n, _)| n.as_str()).collect();
+            self.errors.push(CheckError::BadIndex {
+                message: format!("`{}` is declared inside a sweep without an index", d.name.name),
+                span: d.name.span.into(),
+                label: "declared once per sweep value".into(),
+                help: Some(format!(
+                    "index it by the sweep variable: `{} {}[{}] = ...`",
+                    d.kind.keyword(),
+                    d.name.name,
+                    vars.join(", ")
+                )),
+            });
+            return;
+        }
+        let Some(key) = self.decl_key(&d.name, d.index.as_deref()) else {
+            return;
+        };
+        if let Some(first) = self.scope.span_of(&key) {
+            self.errors.push(CheckError::Duplicate {
+                name: key,
+                span: d.name.span.into(),
+                first: first.into(),
+            });
+            return;
+        }
+        let expected = match d.kind {
+            DeclKind::Data => Kind::Data,
+            DeclKind::Encoder => Kind::Encoder,
+            DeclKind::Critic => Kind::Critic,
+            DeclKind::Run => Kind::Run,
+            DeclKind::Let => Kind::Number,
+        };
+        let value = self.value(&d.value, None);
+        let value = match value {
+            Some(v) => {
+                let ok = match d.kind {
+                    DeclKind::Let => matches!(v.kind(), Kind::Number | Kind::List | Kind::Bool),
+                    _ => v.kind() == expected,
+                };
+                if ok {
+                    Some(v.named(&key))
+                } else {
+                    self.errors.push(CheckError::WrongKind {
+                        message: format!(
+                            "`{}` is declared as {} but its value is a {}",
+                            d.name.name,
+                            if d.kind == DeclKind::Let { "a number or list (let)" } else { d.kind.keyword() },
+                            v.kind()
+                        ),
+                        span: d.value.span.into(),
+                        label: format!("this makes a {}", v.kind()),
+                        help: Some(format!("declare it as `{} {} = ...`", keyword_for(v.kind()), d.name.name)),
+                    });
+                    None
+                }
+            }
+            None => None,
+        };
+        if let Some(Value::Run(r)) = &value {
+            self.program.runs.insert(key.clone(), r.clone());
+        }
+        if let Some(Value::Data(dd)) = &value {
+            self.program.data.insert(key.clone(), dd.clone());
+        }
+        let binding = match value {
+            Some(v) => Binding::Value(v),
+            // Bind the name anyway so its uses do not cascade into "unknown name".
+            None => Binding::Poisoned,
+        };
+        self.scope.insert(key, binding, d.name.span);
+        if d.index.is_some() {
+            let arity = d.index.as_ref().map(|i| i.len()).unwrap_or(0);
+            self.scope.insert_family(&d.name.name, d.kind, arity, d.name.span);
+        }
+    }
+
+    /// Resolves a plain name to a value (None when an error was reported).
+    pub(crate) fn lookup(&mut self, id: &ast::Ident, hint: Option<crate::registry::Ty>) -> Option<Value> {
+        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
+            return Some(Value::Number(*v));
+        }
+        match self.scope.get(&id.name) {
+            Some(Binding::Value(v)) => return Some(v.clone()),
+            Some(Binding::Poisoned) => return None,
+            Some(Binding::Family { kind, arity }) => {
+                let idx = vec!["K"; *arity].join(", ");
+                self.errors.push(CheckError::BadIndex {
+                    message: format!("`{}` is an indexed {}", id.name, kind.keyword()),
+                    span: id.span.into(),
+                    label: "needs an index".into(),
+                    help: Some(format!("write `{}[{idx}]` with the sweep value you mean", id.name)),
+                });
+                return None;
+            }
+            None => {}
+        }
+        if let Some(crate::registry::Ty::Choice(choices)) = hint {
+            if choices.contains(&id.name.as_str()) {
+                return Some(Value::Symbol(id.name.clone()));
+            }
+        }
+        // A registry entry used bare: `infonce`, `identity` (a call with no arguments).
+        if let Some(entry) = crate::registry::lookup(&id.name) {
+            if entry.kind != Kind::Function {
+                return self.construct(entry, &[], id.span);
+            }
+        }
+        let mut help = scope::suggest(
+            &id.name,
+            self.scope
+                .names()
+                .chain(self.locals.iter().map(|(n, _)| n.as_str()))
+                .chain(crate::registry::ENTRIES.iter().filter(|e| e.kind != Kind::Function).map(|e| e.name))
+                .chain(match hint {
+                    Some(crate::registry::Ty::Choice(cs)) => cs.to_vec(),
+                    _ => vec![],
+                }),
+        );
+        if let Some(later) = self.all_decls.get(&id.name) {
+            if later.start > id.span.start {
+                help = Some(format!(
+                    "`{}` is declared later in the file (byte {}); declare it before its first use",
+                    id.name, later.start
+                ));
+            }
+        }
+        if help.is_none() {
+            if let Some(crate::registry::Ty::Choice(cs)) = hint {
+                help = Some(format!("choose one of: {}", cs.join(", ")));
+            }
+        }
+        self.errors.push(CheckError::UnknownName {
+            name: id.name.clone(),
+            span: id.span.into(),
+            help,
+        });
+        None
+    }
+
+    /// Evaluates an expression outside claims to a value.
+    pub(crate) fn value(&mut self, e: &Expr, hint: Option<crate::registry::Ty>) -> Option<Value> {
+        match &e.kind {
+            ExprKind::Number(n) => Some(Value::Number(*n)),
+            ExprKind::Str(s) => Some(Value::Str(s.clone())),
+            ExprKind::Bool(b) => Some(Value::Bool(*b)),
+            ExprKind::List(items) => {
+                let elem_hint = match hint {
+                    Some(crate::registry::Ty::IntList) => Some(crate::registry::Ty::Int),
+                    _ => None,
+                };
+                let mut out = Vec::new();
+                let mut ok = true;
+                for it in items {
+                    match self.value(it, elem_hint) {
+                        Some(v) => out.push(v),
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Value::List(out))
+            }
+            ExprKind::Name(id) => self.lookup(id, hint),
+            ExprKind::Indexed(id, idx) => {
+                let key = self.decl_key(id, Some(idx))?;
+                match self.scope.get(&key) {
+                    Some(Binding::Value(v)) => Some(v.clone()),
+                    Some(_) => None,
+                    None => {
+                        self.index_error(id, &key, e.span);
+                        None
+                    }
+                }
+            }
+            ExprKind::Call(func, args) => {
+                let Some(entry) = crate::registry::lookup(&func.name) else {
+                    self.unknown_function(func);
+                    return None;
+                };
+                if entry.kind == Kind::Function {
+                    return self.const_function(entry, args, e.span);
+                }
+                self.construct(entry, args, e.span)
+            }
+            ExprKind::Neg(inner) => {
+                let v = self.number(inner)?;
+                Some(Value::Number(-v))
+            }
+            ExprKind::Binary(op, a, b) => {
+                let (a, b) = (self.number(a), self.number(b));
+                let r = apply_bin(*op, a?, b?);
+                self.finite(r, e.span)
+            }
+            ExprKind::Compare(..) | ExprKind::And(..) | ExprKind::Forall(..) => {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!("{} can only appear in a claim", e.describe()),
+                    span: e.span.into(),
+                    label: "not a value".into(),
+                    help: Some("state it as `claim \"...\": ...`".into()),
+                });
+                None
+            }
+            ExprKind::Lambda(..) => {
+                self.errors.push(CheckError::WrongKind {
+                    message: "`K -> ...` can only be an argument of increasing or decreasing".into(),
+                    span: e.span.into(),
+                    label: "not a value".into(),
+                    help: None,
+                });
+                None
+            }
+        }
+    }
+
+    fn finite(&mut self, v: f64, span: Span) -> Option<Value> {
+        if v.is_finite() {
+            Some(Value::Number(v))
+        } else {
+            self.errors.push(CheckError::Invalid {
+                message: format!("this constant evaluates to {v}"),
+                span: span.into(),
+                label: "not a finite number".into(),
+                help: Some("check for division by zero or the log of a non-positive number".into()),
+            });
+            None
+        }
+    }
+
+    /// Evaluates a constant that must be a number.
+    pub(crate) fn number(&mut self, e: &Expr) -> Option<f64> {
+        match self.value(e, None)? {
+            Value::Number(n) => Some(n),
+            other => {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!("expected a number, found a {}", other.kind()),
+                    span: e.span.into(),
+                    label: format!("this is a {}", other.kind()),
+                    help: None,
+                });
+                None
+            }
+        }
+    }
+
+    /// ln, exp, ... applied to constants outside claims (e.g. `let c = ln(64)`).
+    fn const_function(&mut self, entry: &crate::registry::Entry, args: &[ast::Arg], span: Span) -> Option<Value> {
+        let Some(f) = Func::from_name(entry.name) else {
+            self.errors.push(CheckError::WrongKind {
+                message: format!("`{}` can only be used inside a claim", entry.name),
+                span: span.into(),
+                label: "claim function".into(),
+                help: Some(format!("`{}` depends on training or sampling; state it in a claim", entry.name)),
+            });
+            return None;
+        };
+        let nums = self.positional_only(entry, f, args, span)?;
+        let vals: Vec<f64> = nums.iter().map(|a| self.number(a)).collect::<Option<_>>()?;
+        self.finite(f.apply(&vals), span)
+    }
+
+    /// Checks the argument count of a math function and returns its argument expressions.
+    pub(crate) fn positional_only<'e>(&mut self, entry: &crate::registry::Entry, f: Func, args: &'e [ast::Arg], span: Span) -> Option<Vec<&'e Expr>> {
+        if let Some(named) = args.iter().find(|a| a.name.is_some()) {
+            let n = named.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+            self.errors.push(CheckError::UnknownArg {
+                func: entry.name.into(),
+                arg: n,
+                span: named.span.into(),
+                help: Some(format!("`{}` takes positional arguments only: {}", entry.name, entry.signature())),
+            });
+            return None;
+        }
+        let ok = if f.is_variadic() { args.len() >= 2 } else { args.len() == 1 };
+        if !ok {
+            let want = if f.is_variadic() { "two or more arguments" } else { "exactly one argument" };
+            self.errors.push(CheckError::WrongKind {
+                message: format!("`{}` takes {want}, found {}", entry.name, args.len()),
+                span: span.into(),
+                label: "wrong number of arguments".into(),
+                help: Some(entry.signature()),
+            });
+            return None;
+        }
+        Some(args.iter().map(|a| &a.value).collect())
+    }
+
+    pub(crate) fn unknown_function(&mut self, func: &ast::Ident) {
+        let help = scope::suggest(&func.name, crate::registry::ENTRIES.iter().map(|e| e.name))
+            .or_else(|| Some("`mica list` shows every constructor and function".into()));
+        self.errors.push(CheckError::UnknownName {
+            name: func.name.clone(),
+            span: func.span.into(),
+            help,
+        });
+    }
+
+    pub(crate) fn index_error(&mut self, id: &ast::Ident, key: &str, span: Span) {
+        let known: Vec<String> = self
+            .scope
+            .names()
+            .filter(|n| n.starts_with(&format!("{}[", id.name)))
+            .map(str::to_string)
+            .collect();
+        if known.is_empty() {
+            self.lookup(id, None);
+            return;
+        }
+        self.errors.push(CheckError::BadIndex {
+            message: format!("`{key}` was not declared"),
+            span: span.into(),
+            label: "no such sweep point".into(),
+            help: Some(format!("declared: {}", known.join(", "))),
+        });
+    }
+}
+
+fn keyword_for(k: Kind) -> &'static str {
+    match k {
+        Kind::Data => "data",
+        Kind::Encoder => "encoder",
+        Kind::Critic => "critic",
+        Kind::Run => "run",
+        _ => "let",
+    }
+}
+
+/// Formats a number the way indices are written: `16`, `0.5`.
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}

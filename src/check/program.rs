@@ -1,0 +1,151 @@
+//! The checked program: what the checker hands on. Sweeps are expanded, names resolved, every
+//! argument validated; claims are propositions over quantities whose leaves are constants,
+//! ground truths and estimates.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::bounds::Bound;
+use crate::dist::DataRef;
+use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
+use crate::train::RunSpec;
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    /// Every declared distribution, by name.
+    pub data: IndexMap<String, DataRef>,
+    /// Every declared run (sweeps expanded: `r[16]`, `r[64]`, ...).
+    pub runs: IndexMap<String, Arc<RunSpec>>,
+    /// The distinct estimates the claims need: (run, bound, batch).
+    pub estimates: Vec<EstimateSpec>,
+    pub claims: Vec<ClaimSpec>,
+}
+
+impl Program {
+    /// Runs declared but used by no claim (they are not trained).
+    pub fn unused_runs(&self) -> Vec<&str> {
+        self.runs
+            .keys()
+            .filter(|n| !self.estimates.iter().any(|e| &e.run.name == *n))
+            .map(|s| s.as_str())
+            .collect()
+    }
+}
+
+/// One trained critic evaluated under a bound at a batch size.
+#[derive(Debug, Clone)]
+pub struct EstimateSpec {
+    pub run: Arc<RunSpec>,
+    pub bound: Arc<dyn Bound>,
+    pub batch: usize,
+    /// e.g. `estimate(nce, batch: 4096)`
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimSpec {
+    pub title: String,
+    pub span: Span,
+    /// The source text of the claim's body.
+    pub text: String,
+    pub prop: Prop,
+    /// Confidence level as a fraction (0.95).
+    pub confidence: f64,
+    /// `within d`
+    pub tolerance: f64,
+    pub expect: Expect,
+}
+
+/// A statement that is true or false.
+#[derive(Debug, Clone)]
+pub enum Prop {
+    Compare(Comparison),
+    /// Every part must hold (`and`, `forall`, `increasing`, `decreasing`).
+    All {
+        kind: AllKind,
+        /// (label, part): the label names the sweep point, e.g. `K=64`.
+        parts: Vec<(String, Prop)>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AllKind {
+    And,
+    Forall(String),
+    Increasing(String),
+    Decreasing(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub op: CmpOp,
+    pub lhs: Quantity,
+    pub rhs: Quantity,
+    pub text: String,
+}
+
+/// A number that may vary over seeds.
+#[derive(Debug, Clone)]
+pub enum Quantity {
+    Const(f64),
+    /// The ground-truth MI of a distribution.
+    Truth(DataRef),
+    /// Index into `Program::estimates`.
+    Estimate(usize),
+    Neg(Box<Quantity>),
+    Bin(BinOp, Box<Quantity>, Box<Quantity>),
+    Func(Func, Vec<Quantity>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Ln,
+    Log2,
+    Exp,
+    Sqrt,
+    Abs,
+    Min,
+    Max,
+}
+
+impl Func {
+    pub fn from_name(name: &str) -> Option<Func> {
+        Some(match name {
+            "ln" => Func::Ln,
+            "log2" => Func::Log2,
+            "exp" => Func::Exp,
+            "sqrt" => Func::Sqrt,
+            "abs" => Func::Abs,
+            "min" => Func::Min,
+            "max" => Func::Max,
+            _ => return None,
+        })
+    }
+
+    /// Applies the function; NaN marks a value outside its domain.
+    pub fn apply(self, args: &[f64]) -> f64 {
+        match self {
+            Func::Ln => args[0].ln(),
+            Func::Log2 => args[0].log2(),
+            Func::Exp => args[0].exp(),
+            Func::Sqrt => args[0].sqrt(),
+            Func::Abs => args[0].abs(),
+            Func::Min => args.iter().copied().fold(f64::INFINITY, f64::min),
+            Func::Max => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    pub fn is_variadic(self) -> bool {
+        matches!(self, Func::Min | Func::Max)
+    }
+}
+
+pub fn apply_bin(op: BinOp, a: f64, b: f64) -> f64 {
+    match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        BinOp::Div => a / b,
+    }
+}

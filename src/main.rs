@@ -1,0 +1,256 @@
+//! The `mica` command line: run, check, test and list. Exit status 0 when every claim met its
+//! expectation, 1 when some did not, 2 on an input error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use mica::pipeline::{self, IoError, Source};
+use mica::report::{self, Report};
+use mica::train::ExecOptions;
+
+#[derive(Parser)]
+#[command(name = "mica", version, about = "Check claims about mutual information")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train, evaluate and report the claims of one or more files.
+    Run {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Parse and check files without training anything.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run every claim file in a folder as one suite.
+    Test {
+        dir: PathBuf,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// List distributions, encoders, critics, bounds and functions with their parameters.
+    List,
+}
+
+#[derive(Args, Clone)]
+struct RunOpts {
+    /// Device to train on: cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// File seed: every stream (data, initialisation, evaluation) derives from it.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Override the number of seeds of every run.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    seeds: Option<u64>,
+    /// Smoke run: a tenth of the training steps.
+    #[arg(long)]
+    quick: bool,
+    /// Training jobs run side by side (default: available cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    jobs: Option<u64>,
+    /// Write the full report (per-seed values, intervals, traces) as JSON.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    // Parallelism comes from running jobs (run x seed) side by side, each on one thread: small
+    // models train faster that way, and the numbers do not depend on --jobs. Set before any
+    // thread starts; candle reads it at every matrix product.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", "1");
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::List => {
+            print!("{}", mica::registry::listing());
+            ExitCode::SUCCESS
+        }
+        Command::Check { files } => check(&files),
+        Command::Run { files, opts } => run(&files, &opts),
+        Command::Test { dir, opts } => test(&dir, &opts),
+    }
+}
+
+fn print_reports(reports: &[miette::Report]) {
+    for r in reports {
+        eprintln!("{r:?}\n");
+    }
+}
+
+/// Reads and checks a file, printing its diagnostics; `None` on an input error.
+fn load(path: &Path) -> Option<(Source, mica::check::Program)> {
+    let src = match pipeline::read_source(path) {
+        Ok(s) => s,
+        Err(e) => {
+            print_reports(&[miette::Report::new(e)]);
+            return None;
+        }
+    };
+    match pipeline::compile(&src) {
+        Ok(p) => Some((src, p)),
+        Err(errs) => {
+            print_reports(&errs);
+            eprintln!(
+                "{}: {} problem{} found; nothing was trained",
+                src.name,
+                errs.len(),
+                if errs.len() == 1 { "" } else { "s" }
+            );
+            None
+        }
+    }
+}
+
+fn check(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for f in files {
+        match load(f) {
+            Some((src, p)) => println!(
+                "{}: ok ({} claims, {} runs, {} estimates)",
+                src.name,
+                p.claims.len(),
+                p.runs.len(),
+                p.estimates.len()
+            ),
+            None => failed = true,
+        }
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
+    let device = mica::train::select_device(&opts.device).map_err(|e| {
+        print_reports(&[miette::Report::new(e)]);
+        ExitCode::from(2)
+    })?;
+    let jobs = opts
+        .jobs
+        .map(|j| j as usize)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    Ok(ExecOptions {
+        file_seed: opts.seed,
+        device,
+        seeds: opts.seeds.map(|s| s as usize),
+        quick: opts.quick,
+        jobs,
+        progress: true,
+    })
+}
+
+/// Refuses an unwritable --json path before any training starts.
+fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
+    let Some(path) = &opts.json else { return Ok(()) };
+    let probe = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    match probe {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let args: Vec<String> = std::env::args().collect();
+            let line = args.join(" ");
+            let p = path.display().to_string();
+            let start = line.rfind(&p).unwrap_or(0);
+            print_reports(&[miette::Report::new(IoError::Write {
+                path: p.clone(),
+                reason: e.to_string(),
+                command_line: miette::NamedSource::new("command line", line),
+                span: (start, p.len()).into(),
+            })]);
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+fn finish(reports: &[Report], opts: &RunOpts, input_error: bool) -> ExitCode {
+    if let Some(path) = &opts.json {
+        if let Err(e) = report::write_json(reports, path) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    let passed: usize = reports.iter().map(|r| r.met()).sum();
+    let total: usize = reports.iter().map(|r| r.claims.len()).sum();
+    println!("{}", report::summary_line(passed, total - passed));
+    if input_error {
+        ExitCode::from(2)
+    } else if passed == total {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Checks every file first (nothing trains unless all check clean), then runs them.
+fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
+    if let Err(code) = check_output(opts) {
+        return code;
+    }
+    let exec = match exec_options(opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let loaded: Vec<_> = files.iter().map(|f| load(f)).collect();
+    if loaded.iter().any(|l| l.is_none()) {
+        return ExitCode::from(2);
+    }
+    let mut reports = Vec::new();
+    for (src, program) in loaded.into_iter().flatten() {
+        eprintln!("running {} ...", src.name);
+        let r = pipeline::run_program(&src.name, &program, &exec);
+        print!("{}", report::render_terminal(&r));
+        println!();
+        reports.push(r);
+    }
+    finish(&reports, opts, false)
+}
+
+fn run(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
+    run_files(files, opts)
+}
+
+fn test(dir: &Path, opts: &RunOpts) -> ExitCode {
+    let mut files = Vec::new();
+    collect_mica(dir, &mut files);
+    files.sort();
+    if files.is_empty() {
+        let e = if dir.is_dir() {
+            IoError::EmptySuite {
+                path: dir.display().to_string(),
+            }
+        } else {
+            IoError::Read {
+                path: dir.display().to_string(),
+                reason: "not a directory".into(),
+            }
+        };
+        print_reports(&[miette::Report::new(e)]);
+        return ExitCode::from(2);
+    }
+    println!("suite {}: {} files", dir.display(), files.len());
+    run_files(&files, opts)
+}
+
+fn collect_mica(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_mica(&p, out);
+        } else if p.extension().is_some_and(|x| x == "mica") {
+            out.push(p);
+        }
+    }
+}

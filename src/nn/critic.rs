@@ -1,0 +1,240 @@
+//! Critics f(x, y) and their score matrices. A critic maps a batch of K pairs to the K x K
+//! matrix s[i][j] = f(x_j, y_i): the diagonal holds the joint samples, the rest stand in for
+//! the product of marginals (REFERENCE.md section 2).
+
+use std::sync::Arc;
+
+use candle_core::{Device, Result, Tensor, D};
+
+use super::encoder::{Activation, Encoder, EncoderRef, EncoderSpec};
+use super::layers::{Linear, Params};
+use crate::dist::Rng;
+use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
+
+pub static SEPARABLE: Entry = Entry {
+    name: "separable",
+    kind: Kind::Critic,
+    doc: "f(x,y) = g(x) . h(y) / temperature (cosine if normalize); the same declared encoder twice shares weights",
+    params: &[
+        param("g", Ty::Of(Kind::Encoder), Default::Required, Range::ANY, "encoder applied to x"),
+        param("h", Ty::Of(Kind::Encoder), Default::Optional, Range::ANY, "encoder applied to y (g, shared, if omitted)"),
+        param("temperature", Ty::Number, Default::Num(1.0), Range::above(0.0), "scores are divided by it"),
+        param("normalize", Ty::Bool, Default::Bool(false), Range::ANY, "L2-normalise both embeddings (cosine similarity)"),
+    ],
+    exactly_one_of: &[],
+    build: Some(build_separable),
+};
+
+pub static CONCAT: Entry = Entry {
+    name: "concat",
+    kind: Kind::Critic,
+    doc: "f(x,y) = mlp([x, y]): one network on the concatenated pair, scalar output, evaluated on all K^2 pairs",
+    params: &[param("f", Ty::Of(Kind::Encoder), Default::Required, Range::ANY, "network on [x, y] with out: 1")],
+    exactly_one_of: &[],
+    build: Some(build_concat),
+};
+
+fn encoder(args: &Args, name: &'static str) -> std::result::Result<Option<EncoderRef>, ParamError> {
+    match args.get(name) {
+        Some(Value::Encoder(e)) => Ok(Some(e.clone())),
+        _ => Ok(None),
+    }
+}
+
+fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
+    let g = encoder(args, "g")?.ok_or_else(|| ParamError::new(crate::registry::ParamErrorKind::Conflict, "g", "internal: g missing"))?;
+    let h = encoder(args, "h")?;
+    let shared = match &h {
+        None => true,
+        Some(h) => g.name.is_some() && g.name == h.name,
+    };
+    Ok(Value::Critic(Arc::new(CriticSpec::Separable {
+        h: h.unwrap_or_else(|| g.clone()),
+        g,
+        shared,
+        temperature: args.num("temperature")?,
+        normalize: args.boolean("normalize")?,
+    })))
+}
+
+fn build_concat(args: &Args) -> std::result::Result<Value, ParamError> {
+    let f = encoder(args, "f")?.ok_or_else(|| ParamError::new(crate::registry::ParamErrorKind::Conflict, "f", "internal: f missing"))?;
+    Ok(Value::Critic(Arc::new(CriticSpec::Concat { f })))
+}
+
+/// What a critic declaration describes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CriticSpec {
+    Separable {
+        g: EncoderRef,
+        h: EncoderRef,
+        /// g and h are one network (same declared encoder, or h omitted).
+        shared: bool,
+        temperature: f64,
+        normalize: bool,
+    },
+    Concat {
+        f: EncoderRef,
+    },
+}
+
+fn enc_name(e: &EncoderRef) -> String {
+    e.name.clone().unwrap_or_else(|| "the encoder".into())
+}
+
+impl CriticSpec {
+    /// Checks that the critic fits data of the given widths; the message says what does not.
+    pub fn check_shapes(&self, dim_x: usize, dim_y: usize) -> std::result::Result<(), String> {
+        match self {
+            CriticSpec::Separable { g, h, shared, .. } => {
+                if *shared && dim_x != dim_y {
+                    return Err(format!(
+                        "`{}` is applied to both x ({dim_x} wide) and y ({dim_y} wide), but one network cannot take both widths",
+                        enc_name(g)
+                    ));
+                }
+                let (gw, hw) = (g.spec.out_width(dim_x), h.spec.out_width(dim_y));
+                if gw != hw {
+                    return Err(format!(
+                        "a dot product needs equal embedding widths, but g maps x to {gw} and h maps y to {hw}"
+                    ));
+                }
+                Ok(())
+            }
+            CriticSpec::Concat { f } => {
+                let w = f.spec.out_width(dim_x + dim_y);
+                if w != 1 {
+                    return Err(format!(
+                        "a concat critic needs a scalar score, but `{}` maps [x, y] ({} wide) to {w} outputs",
+                        enc_name(f),
+                        dim_x + dim_y
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Creates the critic for data of the given widths, with seeded initial parameters.
+    pub fn build(
+        &self,
+        dim_x: usize,
+        dim_y: usize,
+        rng: &mut Rng,
+        device: &Device,
+    ) -> Result<(Critic, Params)> {
+        let mut params = Params::default();
+        let critic = match self {
+            CriticSpec::Separable {
+                g,
+                h,
+                shared,
+                temperature,
+                normalize,
+            } => {
+                let ge = g.spec.build(dim_x, rng, device, &mut params)?;
+                let he = if *shared {
+                    None
+                } else {
+                    Some(h.spec.build(dim_y, rng, device, &mut params)?)
+                };
+                Critic::Separable {
+                    g: ge,
+                    h: he,
+                    temperature: *temperature,
+                    normalize: *normalize,
+                }
+            }
+            CriticSpec::Concat { f } => match &f.spec {
+                EncoderSpec::Mlp { hidden, out, act } => {
+                    let mut layers = Vec::new();
+                    let mut width = dim_x + dim_y;
+                    for &w in hidden.iter().chain(std::iter::once(out)) {
+                        layers.push(Linear::new(width, w, rng, device, &mut params)?);
+                        width = w;
+                    }
+                    Critic::Concat {
+                        layers,
+                        act: *act,
+                        dim_x,
+                    }
+                }
+                // Ruled out by check_shapes (identity cannot produce a scalar).
+                EncoderSpec::Identity => candle_core::bail!("a concat critic needs an mlp"),
+            },
+        };
+        Ok((critic, params))
+    }
+}
+
+/// A built critic.
+#[derive(Debug, Clone)]
+pub enum Critic {
+    Separable {
+        g: Encoder,
+        /// `None` when y goes through g as well.
+        h: Option<Encoder>,
+        temperature: f64,
+        normalize: bool,
+    },
+    Concat {
+        layers: Vec<Linear>,
+        act: Activation,
+        dim_x: usize,
+    },
+}
+
+fn l2_normalize(x: &Tensor) -> Result<Tensor> {
+    let norm = (x.sqr()?.sum_keepdim(D::Minus1)? + 1e-12)?.sqrt()?;
+    x.broadcast_div(&norm)
+}
+
+impl Critic {
+    /// The K x K score matrix s[i][j] = f(x_j, y_i) for x: K x dim_x and y: K x dim_y.
+    pub fn scores(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        match self {
+            Critic::Separable {
+                g,
+                h,
+                temperature,
+                normalize,
+            } => {
+                let mut gx = g.forward(x)?;
+                let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
+                if *normalize {
+                    gx = l2_normalize(&gx)?;
+                    hy = l2_normalize(&hy)?;
+                }
+                let s = hy.matmul(&gx.t()?)?;
+                if *temperature == 1.0 {
+                    Ok(s)
+                } else {
+                    s / *temperature
+                }
+            }
+            Critic::Concat { layers, act, dim_x } => {
+                // The first layer on [x_j, y_i] splits as W_x x_j + W_y y_i + b, so the K^2
+                // pairs cost two K-row products plus a broadcast add instead of a K^2-row one.
+                let k = x.dim(0)?;
+                let first = &layers[0];
+                let w = first.weight.as_tensor();
+                let dim_y = y.dim(1)?;
+                let wx = w.narrow(1, 0, *dim_x)?;
+                let wy = w.narrow(1, *dim_x, dim_y)?;
+                let a = x.matmul(&wx.t()?)?; // K x H, indexed by j
+                let b = y.matmul(&wy.t()?)?; // K x H, indexed by i
+                let width = a.dim(1)?;
+                let mut h = b
+                    .unsqueeze(1)?
+                    .broadcast_add(&a.unsqueeze(0)?)?
+                    .broadcast_add(&first.bias)?
+                    .reshape((k * k, width))?;
+                for l in &layers[1..] {
+                    h = act.apply(&h)?;
+                    h = l.forward(&h)?;
+                }
+                h.reshape((k, k))
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Encoders: `identity` and `mlp(hidden, out, act)`. An encoder declaration has no input width;
+//! it takes the width of whatever it is applied to (the checker infers and checks it).
+
+use std::sync::Arc;
+
+use candle_core::{Device, Result, Tensor};
+
+use super::layers::{Linear, Params};
+use crate::dist::Rng;
+use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
+
+pub static IDENTITY: Entry = Entry {
+    name: "identity",
+    kind: Kind::Encoder,
+    doc: "passes its input through unchanged (output width = input width)",
+    params: &[],
+    exactly_one_of: &[],
+    build: Some(|_| Ok(Value::Encoder(EncoderDecl::new(EncoderSpec::Identity)))),
+};
+
+pub static MLP: Entry = Entry {
+    name: "mlp",
+    kind: Kind::Encoder,
+    doc: "multilayer perceptron: hidden layers with an activation, then a linear output layer",
+    params: &[
+        param("hidden", Ty::IntList, Default::Optional, Range::at_least(1.0), "widths of the hidden layers (none if omitted)"),
+        param("out", Ty::Int, Default::Required, Range::at_least(1.0), "output width"),
+        param("act", Ty::Choice(&["relu", "tanh", "gelu"]), Default::Sym("relu"), Range::ANY, "activation after each hidden layer"),
+    ],
+    exactly_one_of: &[],
+    build: Some(build_mlp),
+};
+
+fn build_mlp(args: &Args) -> std::result::Result<Value, ParamError> {
+    let hidden = if args.get("hidden").is_some() {
+        args.int_list("hidden")?
+    } else {
+        Vec::new()
+    };
+    let act = match args.symbol("act")? {
+        "tanh" => Activation::Tanh,
+        "gelu" => Activation::Gelu,
+        _ => Activation::Relu,
+    };
+    Ok(Value::Encoder(EncoderDecl::new(EncoderSpec::Mlp {
+        hidden,
+        out: args.int("out")?,
+        act,
+    })))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    Tanh,
+    Gelu,
+}
+
+impl Activation {
+    pub fn apply(self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+            Activation::Gelu => x.gelu(),
+        }
+    }
+}
+
+/// What an encoder declaration describes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EncoderSpec {
+    Identity,
+    Mlp {
+        hidden: Vec<usize>,
+        out: usize,
+        act: Activation,
+    },
+}
+
+impl EncoderSpec {
+    /// The output width for a given input width.
+    pub fn out_width(&self, input: usize) -> usize {
+        match self {
+            EncoderSpec::Identity => input,
+            EncoderSpec::Mlp { out, .. } => *out,
+        }
+    }
+
+    /// Creates the module for inputs of width `input`, with seeded initial parameters.
+    pub fn build(
+        &self,
+        input: usize,
+        rng: &mut Rng,
+        device: &Device,
+        params: &mut Params,
+    ) -> Result<Encoder> {
+        match self {
+            EncoderSpec::Identity => Ok(Encoder::Identity),
+            EncoderSpec::Mlp { hidden, out, act } => {
+                let mut layers = Vec::new();
+                let mut width = input;
+                for &h in hidden.iter().chain(std::iter::once(out)) {
+                    layers.push(Linear::new(width, h, rng, device, params)?);
+                    width = h;
+                }
+                Ok(Encoder::Mlp { layers, act: *act })
+            }
+        }
+    }
+}
+
+/// An encoder as a declaration names it: the spec plus the declared name, if any (two uses of
+/// the same declared encoder in one critic share their weights).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncoderDecl {
+    pub name: Option<String>,
+    pub spec: EncoderSpec,
+}
+
+pub type EncoderRef = Arc<EncoderDecl>;
+
+impl EncoderDecl {
+    pub fn new(spec: EncoderSpec) -> EncoderRef {
+        Arc::new(EncoderDecl { name: None, spec })
+    }
+
+    pub fn renamed(self: Arc<Self>, name: &str) -> EncoderRef {
+        Arc::new(EncoderDecl {
+            name: Some(name.to_string()),
+            spec: self.spec.clone(),
+        })
+    }
+}
+
+/// A built encoder.
+#[derive(Debug, Clone)]
+pub enum Encoder {
+    Identity,
+    Mlp { layers: Vec<Linear>, act: Activation },
+}
+
+impl Encoder {
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Encoder::Identity => Ok(x.clone()),
+            Encoder::Mlp { layers, act } => {
+                let mut h = x.clone();
+                for (i, l) in layers.iter().enumerate() {
+                    h = l.forward(&h)?;
+                    if i + 1 < layers.len() {
+                        h = act.apply(&h)?;
+                    }
+                }
+                Ok(h)
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The phases wired together for one file: read, parse, check, execute, decide, report. The
+//! CLI and the integration tests both drive mica through here.
+
+use std::path::Path;
+
+use miette::{Diagnostic, NamedSource};
+use thiserror::Error;
+
+use crate::check::Program;
+use crate::report::Report;
+use crate::train::{execute, ExecOptions};
+
+/// A file's name and text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    fn named(&self) -> NamedSource<String> {
+        NamedSource::new(&self.name, self.text.clone())
+    }
+}
+
+/// Problems with files and paths (not with their contents).
+#[derive(Debug, Error, Diagnostic)]
+pub enum IoError {
+    #[error("cannot read `{path}`: {reason}")]
+    #[diagnostic(code(mica::io::read), help("check the path; mica reads UTF-8 text files ending in .mica"))]
+    Read { path: String, reason: String },
+    #[error("cannot write `{path}`: {reason}")]
+    #[diagnostic(code(mica::io::write), help("choose a path in a folder that exists and is writable"))]
+    Write {
+        path: String,
+        reason: String,
+        #[source_code]
+        command_line: NamedSource<String>,
+        #[label("this output path")]
+        span: miette::SourceSpan,
+    },
+    #[error("no claim files in `{path}`")]
+    #[diagnostic(code(mica::io::empty_suite), help("a suite folder holds files ending in .mica"))]
+    EmptySuite { path: String },
+}
+
+pub fn read_source(path: &Path) -> Result<Source, IoError> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return Err(IoError::Read {
+            path: name,
+            reason: "it is a directory (use `mica test DIR` for a folder of claim files)".into(),
+        });
+    }
+    match std::fs::read(path) {
+        Err(e) => Err(IoError::Read {
+            path: name,
+            reason: e.to_string(),
+        }),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(Source::new(name, text)),
+            Err(_) => Err(IoError::Read {
+                path: name,
+                reason: "it is not UTF-8 text".into(),
+            }),
+        },
+    }
+}
+
+/// Parses and checks a file; on failure returns every diagnostic, with the source attached.
+pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
+    let file = crate::syntax::parse(&src.text)
+        .map_err(|e| vec![miette::Report::new(e).with_source_code(src.named())])?;
+    crate::check::check(&file, &src.text).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| miette::Report::new(e).with_source_code(src.named()))
+            .collect()
+    })
+}
+
+/// Trains, evaluates and decides a checked program.
+pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report {
+    let results = execute(program, opts);
+    let claims = crate::claims::evaluate_claims(program, &results);
+    Report {
+        file: name.to_string(),
+        seed: opts.file_seed,
+        device: format!("{:?}", opts.device.location()).to_lowercase(),
+        quick: opts.quick,
+        claims,
+        runs: results.runs,
+        unused_runs: program.unused_runs().iter().map(|s| s.to_string()).collect(),
+        seconds: results.seconds,
+    }
+}
+
+/// Renders a diagnostic as plain text (no colour), as the terminal and snapshot tests show it.
+pub fn render_plain(report: &miette::Report) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100);
+    let mut out = String::new();
+    let _ = handler.render_report(&mut out, report.as_ref());
+    out
+}

@@ -1,0 +1,37 @@
+//! Phase 6: reports. The terminal report for people, JSON for machines. Both read the same
+//! [`Report`].
+
+mod json;
+mod terminal;
+
+pub use json::write_json;
+pub use terminal::{render_terminal, summary_line};
+
+use indexmap::IndexMap;
+
+use crate::claims::ClaimResult;
+use crate::train::RunOutcome;
+
+/// Everything a report shows about one file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub file: String,
+    pub seed: u64,
+    pub device: String,
+    pub quick: bool,
+    pub claims: Vec<ClaimResult>,
+    pub runs: IndexMap<String, RunOutcome>,
+    /// Declared runs that no claim uses (not trained).
+    pub unused_runs: Vec<String>,
+    pub seconds: f64,
+}
+
+impl Report {
+    pub fn met(&self) -> usize {
+        self.claims.iter().filter(|c| c.met).count()
+    }
+
+    pub fn all_met(&self) -> bool {
+        self.met() == self.claims.len()
+    }
+}

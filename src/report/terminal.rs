@@ -1,0 +1,145 @@
+//! The terminal report: one block per claim with its verdict, the estimate and interval behind
+//! it, the seeds, and the time its runs took.
+
+use std::fmt::Write as _;
+
+use super::Report;
+use crate::claims::{ClaimResult, Evidence, Verdict};
+
+fn fmt_secs(s: f64) -> String {
+    if s >= 60.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0).round() as u64)
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+fn side(mean: f64, seeds: &[f64]) -> String {
+    if seeds.is_empty() {
+        format!("{mean:.4}")
+    } else {
+        let (_, sd) = crate::claims::stats::mean_sd(seeds);
+        format!("{mean:.4} (sd {sd:.4})")
+    }
+}
+
+fn evidence_line(e: &Evidence, conf: f64) -> String {
+    let mut s = String::new();
+    if !e.label.is_empty() {
+        let _ = write!(s, "{}: ", e.label);
+    }
+    match &e.margin {
+        None => {
+            let _ = write!(s, "{}", e.reason.as_deref().unwrap_or("no estimate"));
+        }
+        Some(m) => {
+            let _ = write!(
+                s,
+                "{} {} {}; margin {:+.4}, {:.0}% one-sided [{:+.4}, {:+.4}] ({}{})",
+                side(e.lhs, &e.lhs_seeds),
+                e.op.symbol(),
+                side(e.rhs, &e.rhs_seeds),
+                m.mean,
+                100.0 * conf,
+                e.lower,
+                e.upper,
+                e.method,
+                if m.n > 0 {
+                    format!(", {} seeds", m.n)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    s
+}
+
+fn claim_block(out: &mut String, c: &ClaimResult) {
+    let mark = if c.met { "ok  " } else { "FAIL" };
+    let expect = if c.expect != crate::syntax::ast::Expect::Verified {
+        format!("  (expected {})", c.expect)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{mark} {:<13} {}{expect}",
+        c.verdict.to_string(),
+        c.title
+    );
+    let _ = writeln!(out, "                   {}", c.text);
+    let shown = 6;
+    for e in c.evidence.iter().take(shown) {
+        let _ = writeln!(out, "                   {}", evidence_line(e, c.confidence));
+    }
+    if c.evidence.len() > shown {
+        let _ = writeln!(out, "                   ... and {} more comparisons", c.evidence.len() - shown);
+    }
+    if let Some(r) = &c.reason {
+        if c.verdict != Verdict::Verified && c.evidence.len() > 1 {
+            let _ = writeln!(out, "                   why: {r}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "                   {} seeds, {:.0}% confidence{}, runs trained in {}",
+        c.seeds,
+        100.0 * c.confidence,
+        if c.tolerance > 0.0 {
+            format!(", within {}", c.tolerance)
+        } else {
+            String::new()
+        },
+        fmt_secs(c.seconds)
+    );
+}
+
+/// The report for one file.
+pub fn render_terminal(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}  (seed {}, device {}{})",
+        r.file,
+        r.seed,
+        r.device,
+        if r.quick { ", quick" } else { "" }
+    );
+    for (name, run) in &r.runs {
+        let _ = writeln!(
+            out,
+            "  run {name}: {} seeds x {} steps at batch {}, {:.0} steps/s{}",
+            run.seeds,
+            run.steps,
+            run.batch,
+            run.steps_per_second(),
+            if run.failures.is_empty() {
+                String::new()
+            } else {
+                format!(", {} seed(s) failed", run.failures.len())
+            }
+        );
+    }
+    if !r.unused_runs.is_empty() {
+        let _ = writeln!(out, "  not trained (no claim uses them): {}", r.unused_runs.join(", "));
+    }
+    let _ = writeln!(out);
+    for c in &r.claims {
+        claim_block(&mut out, c);
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {} of {} claims met their expectation in {}",
+        r.file,
+        r.met(),
+        r.claims.len(),
+        fmt_secs(r.seconds)
+    );
+    out
+}
+
+/// The closing line of a run or a suite: `result: N passed, M failed`.
+pub fn summary_line(passed: usize, failed: usize) -> String {
+    format!("result: {passed} passed, {failed} failed")
+}

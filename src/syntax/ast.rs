@@ -1,0 +1,231 @@
+//! The abstract syntax tree of a mica file. Every node carries the byte span it came from, so
+//! that every later phase can point at the source when it reports a problem.
+
+use std::fmt;
+
+/// A byte range in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(s: Span) -> Self {
+        (s.start, s.len()).into()
+    }
+}
+
+/// An identifier with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A whole file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct File {
+    pub items: Vec<Item>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Decl(Decl),
+    Sweep(Sweep),
+    Claim(Claim),
+}
+
+/// The kind keyword of a declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeclKind {
+    Data,
+    Encoder,
+    Critic,
+    Run,
+    Let,
+}
+
+impl DeclKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            DeclKind::Data => "data",
+            DeclKind::Encoder => "encoder",
+            DeclKind::Critic => "critic",
+            DeclKind::Run => "run",
+            DeclKind::Let => "let",
+        }
+    }
+}
+
+/// `KIND NAME[INDEX] = VALUE`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decl {
+    pub kind: DeclKind,
+    pub kind_span: Span,
+    pub name: Ident,
+    /// `r[K]`: the index expressions of an indexed declaration.
+    pub index: Option<Vec<Expr>>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// `sweep VAR in VALUES { ITEMS }`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    pub var: Ident,
+    pub values: Expr,
+    pub items: Vec<Item>,
+    pub span: Span,
+}
+
+/// What a claim expects its verdict to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    Verified,
+    Refuted,
+    Inconclusive,
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Expect::Verified => "verified",
+            Expect::Refuted => "refuted",
+            Expect::Inconclusive => "inconclusive",
+        })
+    }
+}
+
+/// `claim "TITLE": BODY at 99% within 0.05 expect refuted`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub title: String,
+    pub title_span: Span,
+    pub body: Expr,
+    /// The confidence level in percent, with its span.
+    pub confidence: Option<(f64, Span)>,
+    pub tolerance: Option<Expr>,
+    pub expect: Option<(Expect, Span)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum CmpOp {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// A call argument: positional or named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Str(String),
+    Bool(bool),
+    List(Vec<Expr>),
+    Name(Ident),
+    /// `r[K, D]`
+    Indexed(Ident, Vec<Expr>),
+    Call(Ident, Vec<Arg>),
+    Neg(Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    /// `forall VAR in LIST: BODY`
+    Forall(Ident, Box<Expr>, Box<Expr>),
+    /// `VAR -> BODY` or `VAR in LIST -> BODY` (only as a call argument).
+    Lambda(Ident, Option<Box<Expr>>, Box<Expr>),
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr { kind, span }
+    }
+
+    /// A short human name for what this expression is, for diagnostics.
+    pub fn describe(&self) -> &'static str {
+        match &self.kind {
+            ExprKind::Number(_) => "a number",
+            ExprKind::Str(_) => "a string",
+            ExprKind::Bool(_) => "a boolean",
+            ExprKind::List(_) => "a list",
+            ExprKind::Name(_) | ExprKind::Indexed(..) => "a name",
+            ExprKind::Call(..) => "a call",
+            ExprKind::Neg(_) | ExprKind::Binary(..) => "an arithmetic expression",
+            ExprKind::Compare(..) => "a comparison",
+            ExprKind::And(..) => "a conjunction",
+            ExprKind::Forall(..) => "a forall",
+            ExprKind::Lambda(..) => "a function of a sweep index",
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Turns source text into an AST: pest does the recognising (grammar/mica.pest), this module
+//! walks the parse tree into `ast` nodes and turns pest's errors into diagnostics.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use super::ast::*;
+use super::error::SyntaxError;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/mica.pest"]
+struct MicaParser;
+
+/// Parses a whole file.
+pub fn parse(src: &str) -> Result<File, SyntaxError> {
+    let mut pairs = MicaParser::parse(Rule::file, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    let file = pairs.next().expect("the file rule always yields one pair");
+    let span = span_of(&file);
+    let items = file
+        .into_inner()
+        .filter(|p| p.as_rule() != Rule::EOI)
+        .map(item)
+        .collect::<Result<_, _>>()?;
+    Ok(File { items, span })
+}
+
+/// Parses a single expression (used by tests and by the REPL-like `mica check -e`).
+pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
+    let mut pairs = MicaParser::parse(Rule::expr, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    let e = pairs.next().expect("the expr rule always yields one pair");
+    if e.as_span().end() != src.trim_end().len() {
+        let at = e.as_span().end();
+        return Err(SyntaxError::trailing(src, at));
+    }
+    expr(e)
+}
+
+/// The span of a parse-tree node, without the whitespace and comments pest may have consumed
+/// at its end (an optional trailing part that did not match leaves them inside the node).
+fn span_of(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.start() + content_len(p.as_str()))
+}
+
+/// The length of `text` up to the end of its last token (outside comments).
+fn content_len(text: &str) -> usize {
+    let (mut end, mut in_str, mut in_comment, mut escaped) = (0, false, false, false);
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_str {
+            end = i + c.len_utf8();
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '#' {
+            in_comment = true;
+        } else if c == '"' {
+            in_str = true;
+            end = i + 1;
+        } else if !c.is_whitespace() {
+            end = i + c.len_utf8();
+        }
+    }
+    end
+}
+
+fn ident(p: Pair<Rule>) -> Ident {
+    Ident {
+        name: p.as_str().to_string(),
+        span: span_of(&p),
+    }
+}
+
+fn item(p: Pair<Rule>) -> Result<Item, SyntaxError> {
+    match p.as_rule() {
+        Rule::decl => decl(p).map(Item::Decl),
+        Rule::sweep => sweep(p).map(Item::Sweep),
+        Rule::claim => claim(p).map(Item::Claim),
+        r => unreachable!("item rule {r:?}"),
+    }
+}
+
+fn decl(p: Pair<Rule>) -> Result<Decl, SyntaxError> {
+    let span = span_of(&p);
+    let mut it = p.into_inner();
+    let kind_pair = it.next().unwrap();
+    let kind_span = span_of(&kind_pair);
+    let kind = match kind_pair.into_inner().next().unwrap().as_rule() {
+        Rule::kw_data => DeclKind::Data,
+        Rule::kw_encoder => DeclKind::Encoder,
+        Rule::kw_critic => DeclKind::Critic,
+        Rule::kw_run => DeclKind::Run,
+        Rule::kw_let => DeclKind::Let,
+        r => unreachable!("decl kind {r:?}"),
+    };
+    let mut name_parts = it.next().unwrap().into_inner();
+    let name = ident(name_parts.next().unwrap());
+    let index = name_parts.next().map(index).transpose()?;
+    let value = expr(it.next().unwrap())?;
+    Ok(Decl {
+        kind,
+        kind_span,
+        name,
+        index,
+        value,
+        span,
+    })
+}
+
+fn index(p: Pair<Rule>) -> Result<Vec<Expr>, SyntaxError> {
+    p.into_inner().map(expr).collect()
+}
+
+fn sweep(p: Pair<Rule>) -> Result<Sweep, SyntaxError> {
+    let span = span_of(&p);
+    let mut it = p.into_inner().filter(|p| !is_keyword(p));
+    let var = ident(it.next().unwrap());
+    let values = expr(it.next().unwrap())?;
+    let items = it.map(item).collect::<Result<_, _>>()?;
+    Ok(Sweep {
+        var,
+        values,
+        items,
+        span,
+    })
+}
+
+fn is_keyword(p: &Pair<Rule>) -> bool {
+    matches!(
+        p.as_rule(),
+        Rule::kw_sweep | Rule::kw_in | Rule::kw_claim | Rule::kw_forall | Rule::kw_and
+    )
+}
+
+fn claim(p: Pair<Rule>) -> Result<Claim, SyntaxError> {
+    let span = span_of(&p);
+    let mut it = p.into_inner().filter(|p| !is_keyword(p));
+    let title_pair = it.next().unwrap();
+    let title_span = span_of(&title_pair);
+    let title = unescape(title_pair.into_inner().next().unwrap().as_str());
+    let body = expr(it.next().unwrap())?;
+    let mut claim = Claim {
+        title,
+        title_span,
+        body,
+        confidence: None,
+        tolerance: None,
+        expect: None,
+        span,
+    };
+    for opt in it {
+        let opt_span = span_of(&opt);
+        let rule = opt.as_rule();
+        let value = opt.into_inner().nth(1).unwrap();
+        let duplicate = match rule {
+            Rule::confidence => {
+                let num = value.into_inner().next().unwrap();
+                let pct = number(&num)?;
+                claim.confidence.replace((pct, opt_span)).is_some()
+            }
+            Rule::tolerance => claim.tolerance.replace(expr(value)?).is_some(),
+            Rule::expectation => {
+                let v = match value.into_inner().next().unwrap().as_rule() {
+                    Rule::kw_verified => Expect::Verified,
+                    Rule::kw_refuted => Expect::Refuted,
+                    _ => Expect::Inconclusive,
+                };
+                claim.expect.replace((v, opt_span)).is_some()
+            }
+            r => unreachable!("claim option {r:?}"),
+        };
+        if duplicate {
+            return Err(SyntaxError::duplicate_option(opt_span));
+        }
+    }
+    Ok(claim)
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn number(p: &Pair<Rule>) -> Result<f64, SyntaxError> {
+    p.as_str()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| SyntaxError::bad_number(span_of(p)))
+}
+
+fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
+    let span = span_of(&p);
+    match p.as_rule() {
+        Rule::expr | Rule::paren => expr(p.into_inner().next().unwrap()),
+        Rule::quantifier => {
+            let mut it = p.into_inner().filter(|p| !is_keyword(p));
+            let var = ident(it.next().unwrap());
+            let list = expr(it.next().unwrap())?;
+            let body = expr(it.next().unwrap())?;
+            Ok(Expr::new(
+                ExprKind::Forall(var, Box::new(list), Box::new(body)),
+                span,
+            ))
+        }
+        Rule::conjunction => {
+            let mut it = p.into_inner().filter(|p| !is_keyword(p));
+            let mut acc = expr(it.next().unwrap())?;
+            for rhs in it {
+                let rhs = expr(rhs)?;
+                let s = acc.span.join(rhs.span);
+                acc = Expr::new(ExprKind::And(Box::new(acc), Box::new(rhs)), s);
+            }
+            Ok(acc)
+        }
+        Rule::comparison => {
+            let mut it = p.into_inner();
+            let lhs = expr(it.next().unwrap())?;
+            match it.next() {
+                None => Ok(lhs),
+                Some(op) => {
+                    let op = match op.as_str() {
+                        "<" => CmpOp::Lt,
+                        "<=" => CmpOp::Le,
+                        ">" => CmpOp::Gt,
+                        _ => CmpOp::Ge,
+                    };
+                    let rhs = expr(it.next().unwrap())?;
+                    Ok(Expr::new(
+                        ExprKind::Compare(op, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    ))
+                }
+            }
+        }
+        Rule::sum | Rule::product => {
+            let mut it = p.into_inner();
+            let mut acc = expr(it.next().unwrap())?;
+            while let Some(op) = it.next() {
+                let op = match op.as_str() {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    _ => BinOp::Div,
+                };
+                let rhs = expr(it.next().unwrap())?;
+                let s = acc.span.join(rhs.span);
+                acc = Expr::new(ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), s);
+            }
+            Ok(acc)
+        }
+        Rule::unary => {
+            let parts: Vec<_> = p.into_inner().collect();
+            let (negs, rest) = parts.split_at(parts.len() - 1);
+            let mut acc = expr(rest[0].clone())?;
+            for n in negs.iter().rev() {
+                let s = span_of(n).join(acc.span);
+                acc = Expr::new(ExprKind::Neg(Box::new(acc)), s);
+            }
+            Ok(acc)
+        }
+        Rule::number => Ok(Expr::new(ExprKind::Number(number(&p)?), span)),
+        Rule::string => {
+            let inner = p.into_inner().next().unwrap();
+            Ok(Expr::new(ExprKind::Str(unescape(inner.as_str())), span))
+        }
+        Rule::boolean => {
+            let v = p.into_inner().next().unwrap().as_rule() == Rule::kw_true;
+            Ok(Expr::new(ExprKind::Bool(v), span))
+        }
+        Rule::list => {
+            let items = p.into_inner().map(expr).collect::<Result<_, _>>()?;
+            Ok(Expr::new(ExprKind::List(items), span))
+        }
+        Rule::ident => Ok(Expr::new(ExprKind::Name(ident(p)), span)),
+        Rule::indexed => {
+            let mut it = p.into_inner();
+            let name = ident(it.next().unwrap());
+            let idx = index(it.next().unwrap())?;
+            Ok(Expr::new(ExprKind::Indexed(name, idx), span))
+        }
+        Rule::call => {
+            let mut it = p.into_inner();
+            let func = ident(it.next().unwrap());
+            let args = it.map(arg).collect::<Result<_, _>>()?;
+            Ok(Expr::new(ExprKind::Call(func, args), span))
+        }
+        Rule::lambda => {
+            let parts: Vec<_> = p.into_inner().filter(|p| !is_keyword(p)).collect();
+            let var = ident(parts[0].clone());
+            let (list, body) = if parts.len() == 3 {
+                (
+                    Some(Box::new(expr(parts[1].clone())?)),
+                    expr(parts[2].clone())?,
+                )
+            } else {
+                (None, expr(parts[1].clone())?)
+            };
+            Ok(Expr::new(
+                ExprKind::Lambda(var, list, Box::new(body)),
+                span,
+            ))
+        }
+        r => unreachable!("expression rule {r:?}"),
+    }
+}
+
+fn arg(p: Pair<Rule>) -> Result<Arg, SyntaxError> {
+    let span = span_of(&p);
+    if p.as_rule() == Rule::named_arg {
+        let mut it = p.into_inner();
+        let name = ident(it.next().unwrap());
+        let value = expr(it.next().unwrap())?;
+        Ok(Arg {
+            name: Some(name),
+            value,
+            span,
+        })
+    } else {
+        Ok(Arg {
+            name: None,
+            value: expr(p)?,
+            span,
+        })
+    }
+}
+
+/// The friendly name of a grammar rule, as it appears in "expected ..." messages.
+pub(crate) fn rule_name(rule: &Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "end of file",
+        Rule::decl_kind => "a declaration (data, encoder, critic, run, let)",
+        Rule::kw_sweep => "`sweep`",
+        Rule::kw_claim => "`claim`",
+        Rule::ident => "a name",
+        Rule::param_name => "a parameter name",
+        Rule::number => "a number",
+        Rule::string => "a string",
+        Rule::expr | Rule::quantifier | Rule::conjunction | Rule::comparison => "an expression",
+        Rule::sum | Rule::product | Rule::unary => "an expression",
+        Rule::list => "a list",
+        Rule::cmp_op => "a comparison (< <= > >=)",
+        Rule::add_op => "`+` or `-`",
+        Rule::mul_op => "`*` or `/`",
+        Rule::kw_and => "`and`",
+        Rule::kw_in => "`in`",
+        Rule::confidence => "`at NN%`",
+        Rule::tolerance => "`within`",
+        Rule::expectation => "`expect`",
+        Rule::verdict => "verified, refuted or inconclusive",
+        Rule::percent => "a percentage like 99%",
+        Rule::index => "an index `[...]`",
+        Rule::named_arg | Rule::lambda => "an argument",
+        Rule::boolean => "true or false",
+        Rule::call => "a call",
+        _ => return None,
+    })
+}

@@ -1,0 +1,240 @@
+//! Runs every (run, seed) job a checked program needs, in parallel worker threads, and collects
+//! per-seed estimates. Each job is deterministic on its own (its streams depend only on the
+//! file seed and the seed index), so the number of workers never changes the numbers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use candle_core::Device;
+use indexmap::IndexMap;
+
+use super::eval::{evaluate, Evaluation};
+use super::fit::fit;
+use crate::check::Program;
+use crate::dist;
+
+/// How to execute a program.
+#[derive(Debug, Clone)]
+pub struct ExecOptions {
+    pub file_seed: u64,
+    pub device: Device,
+    /// Replaces every run's `seeds`.
+    pub seeds: Option<usize>,
+    /// Smoke run: a tenth of the steps (at least 10).
+    pub quick: bool,
+    /// Worker threads running jobs side by side.
+    pub jobs: usize,
+    /// Print one line per finished job to stderr.
+    pub progress: bool,
+}
+
+impl ExecOptions {
+    pub fn steps(&self, steps: usize) -> usize {
+        if self.quick {
+            (steps / 10).max(10).min(steps)
+        } else {
+            steps
+        }
+    }
+
+    pub fn seeds(&self, seeds: usize) -> usize {
+        self.seeds.unwrap_or(seeds)
+    }
+}
+
+/// The per-seed results of one estimate; `Err` holds why a seed has no value.
+#[derive(Debug, Clone)]
+pub struct EstimateResults {
+    pub per_seed: Vec<Result<Evaluation, String>>,
+}
+
+/// What happened to one run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunOutcome {
+    pub seeds: usize,
+    pub steps: usize,
+    pub batch: usize,
+    /// Wall time of training, summed over seeds.
+    pub train_seconds: f64,
+    /// (seed, reason) for each seed whose training diverged or failed.
+    pub failures: Vec<(usize, String)>,
+    /// Training-batch estimate against step, per seed.
+    pub traces: Vec<Vec<(usize, f64)>>,
+}
+
+impl RunOutcome {
+    pub fn steps_per_second(&self) -> f64 {
+        (self.seeds * self.steps) as f64 / self.train_seconds.max(1e-9)
+    }
+}
+
+/// Everything execution produced, indexed like the program's estimates and runs.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub estimates: Vec<EstimateResults>,
+    pub runs: IndexMap<String, RunOutcome>,
+    pub seconds: f64,
+}
+
+struct JobOut {
+    run: String,
+    seed: usize,
+    trace: Vec<(usize, f64)>,
+    seconds: f64,
+    failure: Option<String>,
+    /// (estimate index, result)
+    estimates: Vec<(usize, Result<Evaluation, String>)>,
+}
+
+pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
+    let start = std::time::Instant::now();
+    // Which estimates each run must produce.
+    let mut by_run: IndexMap<String, Vec<usize>> = IndexMap::new();
+    for (i, e) in program.estimates.iter().enumerate() {
+        by_run.entry(e.run.name.clone()).or_default().push(i);
+    }
+    let runs: HashMap<&str, _> = program
+        .estimates
+        .iter()
+        .map(|e| (e.run.name.as_str(), e.run.clone()))
+        .collect();
+    let jobs: Vec<(String, usize)> = by_run
+        .keys()
+        .flat_map(|name| {
+            let n = opts.seeds(runs[name.as_str()].seeds);
+            (0..n).map(move |s| (name.clone(), s))
+        })
+        .collect();
+
+    let next = AtomicUsize::new(0);
+    let outs: Mutex<Vec<JobOut>> = Mutex::new(Vec::new());
+    let workers = opts.jobs.max(1).min(jobs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let j = next.fetch_add(1, Ordering::SeqCst);
+                let Some((name, seed)) = jobs.get(j) else {
+                    break;
+                };
+                let out = run_job(program, opts, &runs[name.as_str()], &by_run[name], *seed);
+                if opts.progress {
+                    eprintln!(
+                        "  trained {name} seed {seed} in {:.1}s{}",
+                        out.seconds,
+                        out.failure
+                            .as_ref()
+                            .map(|f| format!(" ({f})"))
+                            .unwrap_or_default()
+                    );
+                }
+                outs.lock().unwrap_or_else(|e| e.into_inner()).push(out);
+            });
+        }
+    });
+    let mut outs = outs.into_inner().unwrap_or_else(|e| e.into_inner());
+    outs.sort_by(|a, b| (&a.run, a.seed).cmp(&(&b.run, b.seed)));
+
+    let mut estimates: Vec<EstimateResults> = program
+        .estimates
+        .iter()
+        .map(|e| EstimateResults {
+            per_seed: vec![Err("not run".into()); opts.seeds(e.run.seeds)],
+        })
+        .collect();
+    let mut run_outcomes: IndexMap<String, RunOutcome> = by_run
+        .keys()
+        .map(|name| {
+            let spec = &runs[name.as_str()];
+            let seeds = opts.seeds(spec.seeds);
+            (
+                name.clone(),
+                RunOutcome {
+                    seeds,
+                    steps: opts.steps(spec.steps),
+                    batch: spec.batch,
+                    train_seconds: 0.0,
+                    failures: Vec::new(),
+                    traces: vec![Vec::new(); seeds],
+                },
+            )
+        })
+        .collect();
+    for out in outs {
+        let ro = &mut run_outcomes[&out.run];
+        ro.train_seconds += out.seconds;
+        ro.traces[out.seed] = out.trace;
+        if let Some(f) = out.failure {
+            ro.failures.push((out.seed, f));
+        }
+        for (i, r) in out.estimates {
+            estimates[i].per_seed[out.seed] = r;
+        }
+    }
+    Results {
+        estimates,
+        runs: run_outcomes,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+fn run_job(
+    program: &Program,
+    opts: &ExecOptions,
+    spec: &crate::train::RunSpec,
+    estimate_ids: &[usize],
+    seed: usize,
+) -> JobOut {
+    let mut out = JobOut {
+        run: spec.name.clone(),
+        seed,
+        trace: Vec::new(),
+        seconds: 0.0,
+        failure: None,
+        estimates: Vec::new(),
+    };
+    let trained = match fit(spec, opts.steps(spec.steps), opts.file_seed, seed, &opts.device) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = format!("training failed: {e}");
+            out.failure = Some(reason.clone());
+            out.estimates = estimate_ids.iter().map(|&i| (i, Err(reason.clone()))).collect();
+            return out;
+        }
+    };
+    out.trace = trained.trace;
+    out.seconds = trained.seconds;
+    if let Some(d) = trained.diverged {
+        let reason = format!("run `{}` diverged at seed {seed}: {d}", spec.name);
+        out.failure = Some(d);
+        out.estimates = estimate_ids.iter().map(|&i| (i, Err(reason.clone()))).collect();
+        return out;
+    }
+    for &i in estimate_ids {
+        let e = &program.estimates[i];
+        // One held-out stream per seed and batch size, shared by the runs of a file, so that
+        // estimates compared at the same K see the same evaluation samples (paired).
+        let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
+        let r = evaluate(
+            &trained.critic,
+            e.bound.as_ref(),
+            spec.data.dist.as_ref(),
+            e.batch,
+            &mut rng,
+            &opts.device,
+        )
+        .map_err(|err| format!("evaluation failed: {err}"))
+        .and_then(|ev| {
+            if ev.mean.is_finite() {
+                Ok(ev)
+            } else {
+                Err(format!(
+                    "`{}` evaluated to {} at seed {seed}",
+                    e.label, ev.mean
+                ))
+            }
+        });
+        out.estimates.push((i, r));
+    }
+    out
+}

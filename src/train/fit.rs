@@ -1,0 +1,89 @@
+//! Trains one seed of a run: Adam on the negated bound, each step on a fresh batch drawn from
+//! the seed's own training stream.
+
+use candle_core::{Device, Result, Tensor};
+use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
+
+use super::RunSpec;
+use crate::dist::{self, Sample};
+use crate::nn::Critic;
+
+/// A trained critic and what happened while training it.
+#[derive(Debug)]
+pub struct Trained {
+    pub critic: Critic,
+    /// (step, training-batch estimate), about 20 points.
+    pub trace: Vec<(usize, f64)>,
+    /// Why training stopped early, if the loss stopped being finite.
+    pub diverged: Option<String>,
+    pub steps_done: usize,
+    pub seconds: f64,
+}
+
+/// Converts a sample to f32 tensors on the device.
+pub fn to_tensors(s: &Sample, device: &Device) -> Result<(Tensor, Tensor)> {
+    let x: Vec<f32> = s.x.iter().map(|&v| v as f32).collect();
+    let y: Vec<f32> = s.y.iter().map(|&v| v as f32).collect();
+    Ok((
+        Tensor::from_vec(x, (s.n, s.dim_x), device)?,
+        Tensor::from_vec(y, (s.n, s.dim_y), device)?,
+    ))
+}
+
+/// Trains seed `seed_index` of `spec` for `steps` steps.
+pub fn fit(
+    spec: &RunSpec,
+    steps: usize,
+    file_seed: u64,
+    seed_index: usize,
+    device: &Device,
+) -> Result<Trained> {
+    let start = std::time::Instant::now();
+    let data = &spec.data.dist;
+    let mut init_rng = dist::stream(file_seed, seed_index, "init");
+    let mut train_rng = dist::stream(file_seed, seed_index, "train");
+    let (critic, params) = spec
+        .critic
+        .build(data.dim_x(), data.dim_y(), &mut init_rng, device)?;
+    let mut opt = AdamW::new(
+        params.vars.clone(),
+        ParamsAdamW {
+            lr: spec.lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+        },
+    )?;
+    let every = (steps / 20).max(1);
+    let mut trace = Vec::new();
+    let mut diverged = None;
+    let mut steps_done = 0;
+    for step in 0..steps {
+        let batch = data.sample(spec.batch, &mut train_rng);
+        let (x, y) = to_tensors(&batch, device)?;
+        let scores = critic.scores(&x, &y)?;
+        let loss = spec.bound.loss(&scores)?;
+        let record = step % every == 0 || step + 1 == steps;
+        if record || step % 50 == 0 {
+            let l: f32 = loss.to_scalar()?;
+            if !l.is_finite() {
+                diverged = Some(format!("loss became {l} at step {step}"));
+                break;
+            }
+            if record {
+                let est: f32 = spec.bound.estimate(&scores)?.to_scalar()?;
+                trace.push((step, est as f64));
+            }
+        }
+        opt.backward_step(&loss)?;
+        steps_done = step + 1;
+    }
+    Ok(Trained {
+        critic,
+        trace,
+        diverged,
+        steps_done,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

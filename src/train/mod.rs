@@ -1,0 +1,83 @@
+//! Phase 4: training runs. `train(...)` declares a run (its registry entry lives here); `fit`
+//! trains one seed of a run on candle; `eval` evaluates a trained critic on fresh held-out
+//! samples; `execute` runs every (run, seed) job a checked program needs and collects the
+//! per-seed estimates.
+
+mod device;
+mod eval;
+mod execute;
+mod fit;
+
+use std::sync::Arc;
+
+pub use device::{select_device, DeviceError};
+pub use eval::{evaluate, Evaluation};
+pub use execute::{execute, EstimateResults, ExecOptions, Results, RunOutcome};
+pub use fit::{fit, Trained};
+
+use crate::bounds::Bound;
+use crate::dist::DataRef;
+use crate::nn::CriticSpec;
+use crate::registry::{
+    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
+};
+
+pub static ENTRY: Entry = Entry {
+    name: "train",
+    kind: Kind::Run,
+    doc: "trains a critic with Adam to maximise a bound on batches of fresh samples, once per seed",
+    params: &[
+        param("bound", Ty::Of(Kind::Bound), Default::Required, Range::ANY, "the bound to maximise (infonce, nwj)"),
+        param("critic", Ty::Of(Kind::Critic), Default::Required, Range::ANY, "the critic to train"),
+        param("data", Ty::Of(Kind::Data), Default::Required, Range::ANY, "the distribution to sample"),
+        param("batch", Ty::Int, Default::Num(64.0), Range::at_least(2.0), "batch size K (pairs per step)"),
+        param("steps", Ty::Int, Default::Num(1000.0), Range::at_least(1.0), "optimiser steps"),
+        param("lr", Ty::Number, Default::Num(5e-4), Range::above(0.0), "Adam learning rate"),
+        param("seeds", Ty::Int, Default::Num(5.0), Range::at_least(1.0), "independent repetitions (data, initialisation)"),
+    ],
+    exactly_one_of: &[],
+    build: Some(build),
+};
+
+fn build(args: &Args) -> Result<Value, ParamError> {
+    let (Value::Bound(bound), Value::Critic(critic), Value::Data(data)) = (
+        args.value("bound")?,
+        args.value("critic")?,
+        args.value("data")?,
+    ) else {
+        return Err(ParamError::new(ParamErrorKind::Conflict, "bound", "internal: argument kinds"));
+    };
+    critic
+        .check_shapes(data.dist.dim_x(), data.dist.dim_y())
+        .map_err(|m| {
+            ParamError::new(ParamErrorKind::Shape, "critic", m).help(format!(
+                "`{}` has x {} wide and y {} wide; choose encoder widths that fit",
+                if data.name.is_empty() { "the data" } else { &data.name },
+                data.dist.dim_x(),
+                data.dist.dim_y()
+            ))
+        })?;
+    Ok(Value::Run(Arc::new(RunSpec {
+        name: String::new(),
+        bound: bound.clone(),
+        critic: critic.clone(),
+        data: data.clone(),
+        batch: args.int("batch")?,
+        steps: args.int("steps")?,
+        lr: args.num("lr")?,
+        seeds: args.int("seeds")?,
+    })))
+}
+
+/// A declared training run.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub name: String,
+    pub bound: Arc<dyn Bound>,
+    pub critic: Arc<CriticSpec>,
+    pub data: DataRef,
+    pub batch: usize,
+    pub steps: usize,
+    pub lr: f64,
+    pub seeds: usize,
+}
