@@ -11,7 +11,11 @@ use mica::report::{self, Report};
 use mica::train::ExecOptions;
 
 #[derive(Parser)]
-#[command(name = "mica", version, about = "Check claims about mutual information")]
+#[command(
+    name = "mica",
+    version,
+    about = "Check claims about mutual information"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -138,10 +142,11 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         print_reports(&[miette::Report::new(e)]);
         ExitCode::from(2)
     })?;
-    let jobs = opts
-        .jobs
-        .map(|j| j as usize)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs = opts.jobs.map(|j| j as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
     Ok(ExecOptions {
         file_seed: opts.seed,
         device,
@@ -154,8 +159,13 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
 
 /// Refuses an unwritable --json path before any training starts.
 fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
-    let Some(path) = &opts.json else { return Ok(()) };
-    let probe = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    let Some(path) = &opts.json else {
+        return Ok(());
+    };
+    let probe = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
     match probe {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -163,7 +173,7 @@ fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
             let line = args.join(" ");
             let p = path.display().to_string();
             let start = line.rfind(&p).unwrap_or(0);
-            print_reports(&[miette::Report::new(IoError::Write {
+            print_reports(&[miette::Report::new(pipeline::WriteError {
                 path: p.clone(),
                 reason: e.to_string(),
                 command_line: miette::NamedSource::new("command line", line),
@@ -244,7 +254,9 @@ fn test(dir: &Path, opts: &RunOpts) -> ExitCode {
 }
 
 fn collect_mica(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {

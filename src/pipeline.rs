@@ -34,21 +34,33 @@ impl Source {
 #[derive(Debug, Error, Diagnostic)]
 pub enum IoError {
     #[error("cannot read `{path}`: {reason}")]
-    #[diagnostic(code(mica::io::read), help("check the path; mica reads UTF-8 text files ending in .mica"))]
+    #[diagnostic(
+        code(mica::io::read),
+        help("check the path; mica reads UTF-8 text files ending in .mica")
+    )]
     Read { path: String, reason: String },
-    #[error("cannot write `{path}`: {reason}")]
-    #[diagnostic(code(mica::io::write), help("choose a path in a folder that exists and is writable"))]
-    Write {
-        path: String,
-        reason: String,
-        #[source_code]
-        command_line: NamedSource<String>,
-        #[label("this output path")]
-        span: miette::SourceSpan,
-    },
     #[error("no claim files in `{path}`")]
-    #[diagnostic(code(mica::io::empty_suite), help("a suite folder holds files ending in .mica"))]
+    #[diagnostic(
+        code(mica::io::empty_suite),
+        help("a suite folder holds files ending in .mica")
+    )]
     EmptySuite { path: String },
+}
+
+/// An output path that cannot be written, pointed at on the command line.
+#[derive(Debug, Error, Diagnostic)]
+#[error("cannot write `{path}`: {reason}")]
+#[diagnostic(
+    code(mica::io::write),
+    help("choose a path in a folder that exists and is writable")
+)]
+pub struct WriteError {
+    pub path: String,
+    pub reason: String,
+    #[source_code]
+    pub command_line: NamedSource<String>,
+    #[label("this output path")]
+    pub span: miette::SourceSpan,
 }
 
 pub fn read_source(path: &Path) -> Result<Source, IoError> {
@@ -96,15 +108,20 @@ pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report 
         quick: opts.quick,
         claims,
         runs: results.runs,
-        unused_runs: program.unused_runs().iter().map(|s| s.to_string()).collect(),
+        unused_runs: program
+            .unused_runs()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         seconds: results.seconds,
     }
 }
 
 /// Renders a diagnostic as plain text (no colour), as the terminal and snapshot tests show it.
 pub fn render_plain(report: &miette::Report) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_width(100);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
     let mut out = String::new();
     let _ = handler.render_report(&mut out, report.as_ref());
     out

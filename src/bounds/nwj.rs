@@ -9,7 +9,8 @@ use crate::registry::{Entry, Kind, Value};
 pub static ENTRY: Entry = Entry {
     name: "nwj",
     kind: Kind::Bound,
-    doc: "NWJ: mean(diag s) - e^-1 mean_offdiag(e^s); unbiased lower bound, optimal critic 1 + ln r",
+    doc:
+        "NWJ: mean(diag s) - e^-1 mean_offdiag(e^s); unbiased lower bound, optimal critic 1 + ln r",
     params: &[],
     exactly_one_of: &[],
     build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(Nwj)))),

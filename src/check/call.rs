@@ -5,14 +5,17 @@
 use std::collections::HashMap;
 
 use super::{CheckError, Checker};
-use crate::registry::{
-    Args, Default, Entry, Kind, Param, ParamErrorKind, Ty, Value,
-};
+use crate::registry::{Args, Default, Entry, Kind, Param, ParamErrorKind, Ty, Value};
 use crate::syntax::ast::{self, Span};
 
 impl Checker<'_> {
     /// Checks the arguments of a call to `entry` and builds its value.
-    pub(crate) fn construct(&mut self, entry: &'static Entry, args: &[ast::Arg], span: Span) -> Option<Value> {
+    pub(crate) fn construct(
+        &mut self,
+        entry: &'static Entry,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<Value> {
         let matched = self.match_args(entry, args, span)?;
         let build = entry.build?;
         match build(&matched) {
@@ -43,7 +46,12 @@ impl Checker<'_> {
     }
 
     /// Assigns arguments to parameters and checks each value.
-    pub(crate) fn match_args(&mut self, entry: &'static Entry, args: &[ast::Arg], span: Span) -> Option<Args> {
+    pub(crate) fn match_args(
+        &mut self,
+        entry: &'static Entry,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<Args> {
         let mut given: HashMap<&'static str, Span> = HashMap::new();
         let mut out = Args {
             values: indexmap::IndexMap::new(),
@@ -55,7 +63,9 @@ impl Checker<'_> {
             let param: &'static Param = match &arg.name {
                 None => {
                     if seen_named {
-                        self.errors.push(CheckError::PositionalAfterNamed { span: arg.span.into() });
+                        self.errors.push(CheckError::PositionalAfterNamed {
+                            span: arg.span.into(),
+                        });
                         ok = false;
                         continue;
                     }
@@ -78,9 +88,10 @@ impl Checker<'_> {
                     match entry.param(&n.name) {
                         Some(p) => p,
                         None => {
-                            let help = super::scope::suggest(&n.name, entry.params.iter().map(|p| p.name))
-                                .map(|s| format!("{s} (signature: {})", entry.signature()))
-                                .or_else(|| Some(format!("signature: {}", entry.signature())));
+                            let help =
+                                super::scope::suggest(&n.name, entry.params.iter().map(|p| p.name))
+                                    .map(|s| format!("{s} (signature: {})", entry.signature()))
+                                    .or_else(|| Some(format!("signature: {}", entry.signature())));
                             self.errors.push(CheckError::UnknownArg {
                                 func: entry.name.into(),
                                 arg: n.name.clone(),
@@ -111,12 +122,19 @@ impl Checker<'_> {
             }
         }
         for group in entry.exactly_one_of {
-            let present: Vec<&str> = group.iter().copied().filter(|p| given.contains_key(p)).collect();
+            let present: Vec<&str> = group
+                .iter()
+                .copied()
+                .filter(|p| given.contains_key(p))
+                .collect();
             if present.len() > 1 {
                 self.errors.push(CheckError::Conflict {
                     message: format!("give only one of {}", group.join(", ")),
                     span: given[present[1]].into(),
-                    help: Some(format!("`{}` and `{}` both determine the same thing", present[0], present[1])),
+                    help: Some(format!(
+                        "`{}` and `{}` both determine the same thing",
+                        present[0], present[1]
+                    )),
                 });
                 ok = false;
             } else if present.is_empty() {
@@ -124,7 +142,11 @@ impl Checker<'_> {
                     func: entry.name.into(),
                     arg: group.join(" | "),
                     span: span.into(),
-                    help: Some(format!("give exactly one of {}: {}", group.join(", "), entry.signature())),
+                    help: Some(format!(
+                        "give exactly one of {}: {}",
+                        group.join(", "),
+                        entry.signature()
+                    )),
                 });
                 ok = false;
             }
@@ -139,7 +161,12 @@ impl Checker<'_> {
                         func: entry.name.into(),
                         arg: p.name.into(),
                         span: span.into(),
-                        help: Some(format!("add `{}: ...` ({}); signature: {}", p.name, p.doc, entry.signature())),
+                        help: Some(format!(
+                            "add `{}: ...` ({}); signature: {}",
+                            p.name,
+                            p.doc,
+                            entry.signature()
+                        )),
                     });
                     ok = false;
                     continue;
@@ -168,7 +195,11 @@ impl Checker<'_> {
             (Ty::Number, Value::Number(n)) => self.in_range(p, *n, e.span).then_some(v),
             (Ty::Int, Value::Number(n)) => {
                 if n.fract() != 0.0 {
-                    self.errors.push(wrong(format!("{n}"), "a whole number".into(), Some(format!("{}: {}", p.name, p.doc))));
+                    self.errors.push(wrong(
+                        format!("{n}"),
+                        "a whole number".into(),
+                        Some(format!("{}: {}", p.name, p.doc)),
+                    ));
                     return None;
                 }
                 self.in_range(p, *n, e.span).then_some(v)
@@ -183,7 +214,11 @@ impl Checker<'_> {
                             }
                         }
                         other => {
-                            self.errors.push(wrong(format!("a list containing a {}", other.kind()), "a list of whole numbers".into(), None));
+                            self.errors.push(wrong(
+                                format!("a list containing {}", other.kind().a()),
+                                "a list of whole numbers".into(),
+                                None,
+                            ));
                             return None;
                         }
                     }
@@ -192,25 +227,38 @@ impl Checker<'_> {
             }
             (Ty::Choice(cs), Value::Symbol(s)) if cs.contains(&s.as_str()) => Some(v),
             (Ty::Choice(cs), _) => {
-                self.errors.push(wrong(format!("a {}", v.kind()), format!("one of {}", cs.join(", ")), None));
+                self.errors.push(wrong(
+                    v.kind().a(),
+                    format!("one of {}", cs.join(", ")),
+                    None,
+                ));
                 None
             }
             (Ty::Of(k), _) if v.kind() == k => Some(v),
             (Ty::Of(k), _) => {
                 let what = match &e.kind {
-                    ast::ExprKind::Name(id) => format!("`{}` is a {}", id.name, v.kind()),
-                    _ => format!("this is a {}", v.kind()),
+                    ast::ExprKind::Name(id) => format!("`{}` is {}", id.name, v.kind().a()),
+                    _ => format!("this is {}", v.kind().a()),
                 };
                 self.errors.push(CheckError::WrongKind {
-                    message: format!("`{}` of `{}` must be a {k}, but {what}", p.name, entry.name),
+                    message: format!(
+                        "`{}` of `{}` must be {}, but {what}",
+                        p.name,
+                        entry.name,
+                        k.a()
+                    ),
                     span: e.span.into(),
-                    label: format!("expected a {k}"),
+                    label: format!("expected {}", k.a()),
                     help: Some(kind_help(k)),
                 });
                 None
             }
             _ => {
-                self.errors.push(wrong(format!("a {}", v.kind()), describe_ty(p.ty), Some(format!("{}: {}", p.name, p.doc))));
+                self.errors.push(wrong(
+                    v.kind().a(),
+                    describe_ty(p.ty),
+                    Some(format!("{}: {}", p.name, p.doc)),
+                ));
                 None
             }
         }
@@ -243,9 +291,15 @@ fn describe_ty(t: Ty) -> String {
 
 fn kind_help(k: Kind) -> String {
     match k {
-        Kind::Data => "declare a distribution with `data NAME = gaussian(...)` and pass its name".into(),
-        Kind::Encoder => "declare an encoder with `encoder NAME = mlp(...)` or use `identity`".into(),
-        Kind::Critic => "declare a critic with `critic NAME = separable(g, h)` or `concat(f)`".into(),
+        Kind::Data => {
+            "declare a distribution with `data NAME = gaussian(...)` and pass its name".into()
+        }
+        Kind::Encoder => {
+            "declare an encoder with `encoder NAME = mlp(...)` or use `identity`".into()
+        }
+        Kind::Critic => {
+            "declare a critic with `critic NAME = separable(g, h)` or `concat(f)`".into()
+        }
         Kind::Bound => "use a bound such as `infonce` or `nwj`".into(),
         Kind::Run => "declare a run with `run NAME = train(...)`".into(),
         other => format!("expected a {other}"),

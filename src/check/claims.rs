@@ -85,11 +85,17 @@ impl Checker<'_> {
                 let mut parts = Vec::new();
                 for (p, ex) in [(pa?, a), (pb?, b)] {
                     match p {
-                        Prop::All { kind: AllKind::And, parts: inner } => parts.extend(inner),
+                        Prop::All {
+                            kind: AllKind::And,
+                            parts: inner,
+                        } => parts.extend(inner),
                         other => parts.push((self.text(ex.span), other)),
                     }
                 }
-                Some(Prop::All { kind: AllKind::And, parts })
+                Some(Prop::All {
+                    kind: AllKind::And,
+                    parts,
+                })
             }
             ExprKind::Forall(var, list, body) => {
                 let values = self.number_list(list, "forall")?;
@@ -99,7 +105,9 @@ impl Checker<'_> {
                     parts,
                 })
             }
-            ExprKind::Call(func, args) if func.name == "increasing" || func.name == "decreasing" => {
+            ExprKind::Call(func, args)
+                if func.name == "increasing" || func.name == "decreasing" =>
+            {
                 self.trend(func, args, e)
             }
             _ => {
@@ -127,7 +135,9 @@ impl Checker<'_> {
     fn trend(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
         let increasing = func.name == "increasing";
         let lambda = match args {
-            [ast::Arg { name: None, value, .. }] => match &value.kind {
+            [ast::Arg {
+                name: None, value, ..
+            }] => match &value.kind {
                 ExprKind::Lambda(var, list, body) => Some((var, list, body)),
                 _ => None,
             },
@@ -135,7 +145,10 @@ impl Checker<'_> {
         };
         let Some((var, list, body)) = lambda else {
             self.errors.push(CheckError::WrongKind {
-                message: format!("`{}` takes one argument of the form `K -> quantity`", func.name),
+                message: format!(
+                    "`{}` takes one argument of the form `K -> quantity`",
+                    func.name
+                ),
                 span: e.span.into(),
                 label: "expected `K -> ...`".into(),
                 help: Some(format!("e.g. `{}(K -> estimate(r[K]))`", func.name)),
@@ -180,7 +193,12 @@ impl Checker<'_> {
             .windows(2)
             .map(|w| {
                 let ((a, qa), (b, qb)) = (&w[0], &w[1]);
-                let label = format!("{}={} -> {}", var.name, super::fmt_num(*a), super::fmt_num(*b));
+                let label = format!(
+                    "{}={} -> {}",
+                    var.name,
+                    super::fmt_num(*a),
+                    super::fmt_num(*b)
+                );
                 let cmp = Comparison {
                     op: if increasing { CmpOp::Gt } else { CmpOp::Lt },
                     lhs: qb.clone(),
@@ -216,7 +234,7 @@ impl Checker<'_> {
                         _ => "claims compare numbers: constants, mi(data) and estimate(run)".into(),
                     };
                     self.errors.push(CheckError::WrongKind {
-                        message: format!("`{name}` is a {}, not a number", v.kind()),
+                        message: format!("`{name}` is {}, not a number", v.kind().a()),
                         span: e.span.into(),
                         label: "expected a number".into(),
                         help: Some(help),
@@ -230,14 +248,22 @@ impl Checker<'_> {
                     message: format!("expected a number here, found {}", e.describe()),
                     span: e.span.into(),
                     label: "expected a number".into(),
-                    help: Some("comparisons and `and` join quantities; they are not quantities themselves".into()),
+                    help: Some(
+                        "comparisons and `and` join quantities; they are not quantities themselves"
+                            .into(),
+                    ),
                 });
                 None
             }
         }
     }
 
-    fn call_quantity(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+    fn call_quantity(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
         let Some(entry) = crate::registry::lookup(&func.name) else {
             self.unknown_function(func);
             return None;
@@ -258,7 +284,9 @@ impl Checker<'_> {
             }
             "estimate" => {
                 let a = self.match_args(entry, args, e.span)?;
-                let Some(Value::Run(run)) = a.get("run") else { return None };
+                let Some(Value::Run(run)) = a.get("run") else {
+                    return None;
+                };
                 let mut run = run.clone();
                 if run.name.is_empty() {
                     // An inline `train(...)`: name it by its source text.
@@ -266,7 +294,10 @@ impl Checker<'_> {
                     r.name = self.text(a.span("run"));
                     run = Arc::new(r);
                 }
-                self.program.runs.entry(run.name.clone()).or_insert_with(|| run.clone());
+                self.program
+                    .runs
+                    .entry(run.name.clone())
+                    .or_insert_with(|| run.clone());
                 let bound = match a.get("bound") {
                     Some(Value::Bound(b)) => b.clone(),
                     _ => run.bound.clone(),
@@ -285,17 +316,24 @@ impl Checker<'_> {
             }
             _ => {
                 self.errors.push(CheckError::WrongKind {
-                    message: format!("`{}` makes a {}, not a number", entry.name, entry.kind),
+                    message: format!("`{}` makes {}, not a number", entry.name, entry.kind.a()),
                     span: e.span.into(),
                     label: "not a number".into(),
-                    help: Some("claims compare numbers: constants, mi(data) and estimate(run)".into()),
+                    help: Some(
+                        "claims compare numbers: constants, mi(data) and estimate(run)".into(),
+                    ),
                 });
                 None
             }
         }
     }
 
-    fn estimate_id(&mut self, run: Arc<crate::train::RunSpec>, bound: Arc<dyn crate::bounds::Bound>, batch: usize) -> usize {
+    fn estimate_id(
+        &mut self,
+        run: Arc<crate::train::RunSpec>,
+        bound: Arc<dyn crate::bounds::Bound>,
+        batch: usize,
+    ) -> usize {
         if let Some(i) = self.program.estimates.iter().position(|s| {
             s.run.name == run.name && s.bound.name() == bound.name() && s.batch == batch
         }) {
@@ -309,7 +347,12 @@ impl Checker<'_> {
             label.push_str(&format!(", batch: {batch}"));
         }
         label.push(')');
-        self.program.estimates.push(EstimateSpec { run, bound, batch, label });
+        self.program.estimates.push(EstimateSpec {
+            run,
+            bound,
+            batch,
+            label,
+        });
         self.program.estimates.len() - 1
     }
 }
@@ -322,7 +365,9 @@ fn fold(q: Quantity) -> Quantity {
             _ => q,
         },
         Quantity::Bin(op, a, b) => match (&**a, &**b) {
-            (Quantity::Const(x), Quantity::Const(y)) => Quantity::Const(super::apply_bin(*op, *x, *y)),
+            (Quantity::Const(x), Quantity::Const(y)) => {
+                Quantity::Const(super::apply_bin(*op, *x, *y))
+            }
             _ => q,
         },
         Quantity::Func(f, args) => {

@@ -136,7 +136,10 @@ pub enum CheckError {
     },
 
     #[error("`{name}` is declared twice")]
-    #[diagnostic(code(mica::check::duplicate_name), help("rename one of the two declarations"))]
+    #[diagnostic(
+        code(mica::check::duplicate_name),
+        help("rename one of the two declarations")
+    )]
     Duplicate {
         name: String,
         #[label("declared again here")]

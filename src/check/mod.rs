@@ -11,7 +11,7 @@ mod scope;
 
 pub use error::CheckError;
 pub use program::{
-    apply_bin, AllKind, ClaimSpec, Comparison, EstimateSpec, Func, Prop, Program, Quantity,
+    apply_bin, AllKind, ClaimSpec, Comparison, EstimateSpec, Func, Program, Prop, Quantity,
 };
 
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ pub fn check(file: &ast::File, src: &str) -> Result<Program, Vec<CheckError>> {
             } else {
                 "the file states no claims".into()
             },
-            span: (0, src.trim_end().len().max(0)).into(),
+            span: (0, src.trim_end().len()).into(),
             help: Some(
                 "add a claim, e.g. `claim \"InfoNCE stays below ln K\": estimate(run) <= ln(64)`"
                     .into(),
@@ -141,7 +141,7 @@ impl<'a> Checker<'a> {
                 self.errors.push(CheckError::WrongKind {
                     message: format!("{what} needs a list of numbers"),
                     span: e.span.into(),
-                    label: format!("this is a {}", other.kind()),
+                    label: format!("this is {}", other.kind().a()),
                     help: Some("write a list such as `[16, 64, 256]`".into()),
                 });
                 return None;
@@ -155,7 +155,7 @@ impl<'a> Checker<'a> {
                     self.errors.push(CheckError::WrongKind {
                         message: format!("{what} needs a list of numbers"),
                         span: e.span.into(),
-                        label: format!("contains a {}", other.kind()),
+                        label: format!("contains {}", other.kind().a()),
                         help: None,
                     });
                     return None;
@@ -178,8 +178,10 @@ impl<'a> Checker<'a> {
                             self.errors.push(CheckError::BadIndex {
                                 message: "an index must be a number".into(),
                                 span: e.span.into(),
-                                label: format!("this is a {}", other.kind()),
-                                help: Some("index by a sweep variable or a number, e.g. `r[K]`".into()),
+                                label: format!("this is {}", other.kind().a()),
+                                help: Some(
+                                    "index by a sweep variable or a number, e.g. `r[K]`".into(),
+                                ),
                             });
                             return None;
                         }
@@ -194,7 +196,10 @@ impl<'a> Checker<'a> {
         if !self.locals.is_empty() && d.index.is_none() {
             let vars: Vec<_> = self.locals.iter().map(|(n, _)| n.as_str()).collect();
             self.errors.push(CheckError::BadIndex {
-                message: format!("`{}` is declared inside a sweep without an index", d.name.name),
+                message: format!(
+                    "`{}` is declared inside a sweep without an index",
+                    d.name.name
+                ),
                 span: d.name.span.into(),
                 label: "declared once per sweep value".into(),
                 help: Some(format!(
@@ -236,14 +241,22 @@ impl<'a> Checker<'a> {
                 } else {
                     self.errors.push(CheckError::WrongKind {
                         message: format!(
-                            "`{}` is declared as {} but its value is a {}",
+                            "`{}` is declared as {} but its value is {}",
                             d.name.name,
-                            if d.kind == DeclKind::Let { "a number or list (let)" } else { d.kind.keyword() },
-                            v.kind()
+                            if d.kind == DeclKind::Let {
+                                "a number or list (let)"
+                            } else {
+                                d.kind.keyword()
+                            },
+                            v.kind().a()
                         ),
                         span: d.value.span.into(),
-                        label: format!("this makes a {}", v.kind()),
-                        help: Some(format!("declare it as `{} {} = ...`", keyword_for(v.kind()), d.name.name)),
+                        label: format!("this makes {}", v.kind().a()),
+                        help: Some(format!(
+                            "declare it as `{} {} = ...`",
+                            keyword_for(v.kind()),
+                            d.name.name
+                        )),
                     });
                     None
                 }
@@ -264,12 +277,17 @@ impl<'a> Checker<'a> {
         self.scope.insert(key, binding, d.name.span);
         if d.index.is_some() {
             let arity = d.index.as_ref().map(|i| i.len()).unwrap_or(0);
-            self.scope.insert_family(&d.name.name, d.kind, arity, d.name.span);
+            self.scope
+                .insert_family(&d.name.name, d.kind, arity, d.name.span);
         }
     }
 
     /// Resolves a plain name to a value (None when an error was reported).
-    pub(crate) fn lookup(&mut self, id: &ast::Ident, hint: Option<crate::registry::Ty>) -> Option<Value> {
+    pub(crate) fn lookup(
+        &mut self,
+        id: &ast::Ident,
+        hint: Option<crate::registry::Ty>,
+    ) -> Option<Value> {
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
             return Some(Value::Number(*v));
         }
@@ -282,7 +300,10 @@ impl<'a> Checker<'a> {
                     message: format!("`{}` is an indexed {}", id.name, kind.keyword()),
                     span: id.span.into(),
                     label: "needs an index".into(),
-                    help: Some(format!("write `{}[{idx}]` with the sweep value you mean", id.name)),
+                    help: Some(format!(
+                        "write `{}[{idx}]` with the sweep value you mean",
+                        id.name
+                    )),
                 });
                 return None;
             }
@@ -304,7 +325,12 @@ impl<'a> Checker<'a> {
             self.scope
                 .names()
                 .chain(self.locals.iter().map(|(n, _)| n.as_str()))
-                .chain(crate::registry::ENTRIES.iter().filter(|e| e.kind != Kind::Function).map(|e| e.name))
+                .chain(
+                    crate::registry::ENTRIES
+                        .iter()
+                        .filter(|e| e.kind != Kind::Function)
+                        .map(|e| e.name),
+                )
                 .chain(match hint {
                     Some(crate::registry::Ty::Choice(cs)) => cs.to_vec(),
                     _ => vec![],
@@ -394,7 +420,8 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Lambda(..) => {
                 self.errors.push(CheckError::WrongKind {
-                    message: "`K -> ...` can only be an argument of increasing or decreasing".into(),
+                    message: "`K -> ...` can only be an argument of increasing or decreasing"
+                        .into(),
                     span: e.span.into(),
                     label: "not a value".into(),
                     help: None,
@@ -424,9 +451,9 @@ impl<'a> Checker<'a> {
             Value::Number(n) => Some(n),
             other => {
                 self.errors.push(CheckError::WrongKind {
-                    message: format!("expected a number, found a {}", other.kind()),
+                    message: format!("expected a number, found {}", other.kind().a()),
                     span: e.span.into(),
-                    label: format!("this is a {}", other.kind()),
+                    label: format!("this is {}", other.kind().a()),
                     help: None,
                 });
                 None
@@ -435,13 +462,21 @@ impl<'a> Checker<'a> {
     }
 
     /// ln, exp, ... applied to constants outside claims (e.g. `let c = ln(64)`).
-    fn const_function(&mut self, entry: &crate::registry::Entry, args: &[ast::Arg], span: Span) -> Option<Value> {
+    fn const_function(
+        &mut self,
+        entry: &crate::registry::Entry,
+        args: &[ast::Arg],
+        span: Span,
+    ) -> Option<Value> {
         let Some(f) = Func::from_name(entry.name) else {
             self.errors.push(CheckError::WrongKind {
                 message: format!("`{}` can only be used inside a claim", entry.name),
                 span: span.into(),
                 label: "claim function".into(),
-                help: Some(format!("`{}` depends on training or sampling; state it in a claim", entry.name)),
+                help: Some(format!(
+                    "`{}` depends on training or sampling; state it in a claim",
+                    entry.name
+                )),
             });
             return None;
         };
@@ -451,20 +486,42 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks the argument count of a math function and returns its argument expressions.
-    pub(crate) fn positional_only<'e>(&mut self, entry: &crate::registry::Entry, f: Func, args: &'e [ast::Arg], span: Span) -> Option<Vec<&'e Expr>> {
+    pub(crate) fn positional_only<'e>(
+        &mut self,
+        entry: &crate::registry::Entry,
+        f: Func,
+        args: &'e [ast::Arg],
+        span: Span,
+    ) -> Option<Vec<&'e Expr>> {
         if let Some(named) = args.iter().find(|a| a.name.is_some()) {
-            let n = named.name.as_ref().map(|n| n.name.clone()).unwrap_or_default();
+            let n = named
+                .name
+                .as_ref()
+                .map(|n| n.name.clone())
+                .unwrap_or_default();
             self.errors.push(CheckError::UnknownArg {
                 func: entry.name.into(),
                 arg: n,
                 span: named.span.into(),
-                help: Some(format!("`{}` takes positional arguments only: {}", entry.name, entry.signature())),
+                help: Some(format!(
+                    "`{}` takes positional arguments only: {}",
+                    entry.name,
+                    entry.signature()
+                )),
             });
             return None;
         }
-        let ok = if f.is_variadic() { args.len() >= 2 } else { args.len() == 1 };
+        let ok = if f.is_variadic() {
+            args.len() >= 2
+        } else {
+            args.len() == 1
+        };
         if !ok {
-            let want = if f.is_variadic() { "two or more arguments" } else { "exactly one argument" };
+            let want = if f.is_variadic() {
+                "two or more arguments"
+            } else {
+                "exactly one argument"
+            };
             self.errors.push(CheckError::WrongKind {
                 message: format!("`{}` takes {want}, found {}", entry.name, args.len()),
                 span: span.into(),

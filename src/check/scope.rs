@@ -11,7 +11,10 @@ pub enum Binding {
     /// Declared, but its value had errors (already reported).
     Poisoned,
     /// The base name of indexed declarations (`r` for `r[16]`, `r[64]`).
-    Family { kind: DeclKind, arity: usize },
+    Family {
+        kind: DeclKind,
+        arity: usize,
+    },
 }
 
 #[derive(Debug, Default)]

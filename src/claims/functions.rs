@@ -4,7 +4,11 @@
 
 use crate::registry::{param, Default, Entry, Kind, Range, Ty};
 
-const fn function(name: &'static str, doc: &'static str, params: &'static [crate::registry::Param]) -> Entry {
+const fn function(
+    name: &'static str,
+    doc: &'static str,
+    params: &'static [crate::registry::Param],
+) -> Entry {
     Entry {
         name,
         kind: Kind::Function,
@@ -15,26 +19,74 @@ const fn function(name: &'static str, doc: &'static str, params: &'static [crate
     }
 }
 
-const X: &[crate::registry::Param] = &[param("x", Ty::Quantity, Default::Required, Range::ANY, "a quantity")];
+const X: &[crate::registry::Param] = &[param(
+    "x",
+    Ty::Quantity,
+    Default::Required,
+    Range::ANY,
+    "a quantity",
+)];
 const XY: &[crate::registry::Param] = &[
-    param("a", Ty::Quantity, Default::Required, Range::ANY, "a quantity"),
-    param("b", Ty::Quantity, Default::Required, Range::ANY, "more quantities (two or more in all)"),
+    param(
+        "a",
+        Ty::Quantity,
+        Default::Required,
+        Range::ANY,
+        "a quantity",
+    ),
+    param(
+        "b",
+        Ty::Quantity,
+        Default::Required,
+        Range::ANY,
+        "more quantities (two or more in all)",
+    ),
 ];
-const TREND: &[crate::registry::Param] = &[param("f", Ty::Lambda, Default::Required, Range::ANY, "K -> quantity, over a sweep index (or K in LIST -> ...)")];
+const TREND: &[crate::registry::Param] = &[param(
+    "f",
+    Ty::Lambda,
+    Default::Required,
+    Range::ANY,
+    "K -> quantity, over a sweep index (or K in LIST -> ...)",
+)];
 
 pub static MI: Entry = function(
     "mi",
     "the ground-truth mutual information of a distribution, in nats",
-    &[param("data", Ty::Of(Kind::Data), Default::Required, Range::ANY, "a declared distribution")],
+    &[param(
+        "data",
+        Ty::Of(Kind::Data),
+        Default::Required,
+        Range::ANY,
+        "a declared distribution",
+    )],
 );
 
 pub static ESTIMATE: Entry = function(
     "estimate",
     "a run's trained critic evaluated on fresh held-out samples, per seed (nats)",
     &[
-        param("run", Ty::Of(Kind::Run), Default::Required, Range::ANY, "a declared run"),
-        param("bound", Ty::Of(Kind::Bound), Default::Optional, Range::ANY, "evaluate under another bound (default: the run's)"),
-        param("batch", Ty::Int, Default::Optional, Range::at_least(2.0), "evaluate at another batch size K (default: the run's)"),
+        param(
+            "run",
+            Ty::Of(Kind::Run),
+            Default::Required,
+            Range::ANY,
+            "a declared run",
+        ),
+        param(
+            "bound",
+            Ty::Of(Kind::Bound),
+            Default::Optional,
+            Range::ANY,
+            "evaluate under another bound (default: the run's)",
+        ),
+        param(
+            "batch",
+            Ty::Int,
+            Default::Optional,
+            Range::at_least(2.0),
+            "evaluate at another batch size K (default: the run's)",
+        ),
     ],
 );
 

@@ -39,7 +39,12 @@ impl Sampled {
     }
 
     /// Combines two values seed by seed (over the seeds both have).
-    pub fn zip(self, other: Sampled, f: impl Fn(f64, f64) -> f64, se: impl Fn(f64, f64) -> f64) -> Sampled {
+    pub fn zip(
+        self,
+        other: Sampled,
+        f: impl Fn(f64, f64) -> f64,
+        se: impl Fn(f64, f64) -> f64,
+    ) -> Sampled {
         match (self, other) {
             (Sampled::Seeds(a), Sampled::Seeds(b)) => {
                 Sampled::Seeds(a.iter().zip(&b).map(|(x, y)| f(*x, *y)).collect())
@@ -51,8 +56,14 @@ impl Sampled {
                 Sampled::Seeds(b.into_iter().map(|y| f(value, y)).collect())
             }
             (
-                Sampled::Const { value: a, std_err: sa },
-                Sampled::Const { value: b, std_err: sb },
+                Sampled::Const {
+                    value: a,
+                    std_err: sa,
+                },
+                Sampled::Const {
+                    value: b,
+                    std_err: sb,
+                },
             ) => Sampled::Const {
                 value: f(a, b),
                 std_err: se(sa, sb),
@@ -108,7 +119,10 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
             )
         }
         Quantity::Func(f, args) => {
-            let vals: Vec<Sampled> = args.iter().map(|a| sample(a, results)).collect::<Result<_, _>>()?;
+            let vals: Vec<Sampled> = args
+                .iter()
+                .map(|a| sample(a, results))
+                .collect::<Result<_, _>>()?;
             let f = *f;
             let mut it = vals.into_iter();
             let first = it.next().unwrap_or(Sampled::constant(f64::NAN));
@@ -121,7 +135,10 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
                 let m = first.mean();
                 let h = 1e-6 * m.abs().max(1.0);
                 let slope = (f.apply(&[m + h]) - f.apply(&[m - h])) / (2.0 * h);
-                first.map(|v| f.apply(&[v]), if slope.is_finite() { slope } else { 0.0 })
+                first.map(
+                    |v| f.apply(&[v]),
+                    if slope.is_finite() { slope } else { 0.0 },
+                )
             }
         }
     })

@@ -90,9 +90,13 @@ impl Estimate {
             return None;
         }
         // Solve n = (t_{n-1} sd / mean)^2 by iteration from the normal quantile.
-        let mut n = ((quantile(conf, f64::INFINITY) * self.sd / self.mean).powi(2)).ceil().max(2.0);
+        let mut n = ((quantile(conf, f64::INFINITY) * self.sd / self.mean).powi(2))
+            .ceil()
+            .max(2.0);
         for _ in 0..20 {
-            let next = ((quantile(conf, n - 1.0) * self.sd / self.mean).powi(2)).ceil().max(2.0);
+            let next = ((quantile(conf, n - 1.0) * self.sd / self.mean).powi(2))
+                .ceil()
+                .max(2.0);
             if next == n {
                 break;
             }
@@ -119,8 +123,14 @@ mod tests {
         // d = 1,2,3,4,5: mean 3, sd sqrt(2.5) = 1.5811, se 0.7071, t_{.95,4} = 2.1318.
         let e = one_sample(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.0);
         let (lo, hi) = e.limits(0.95);
-        assert!((lo - (3.0 - 2.1318 * 0.70711)).abs() < 1e-3, "{lo}");
-        assert!((hi - (3.0 + 2.1318 * 0.70711)).abs() < 1e-3, "{hi}");
+        assert!(
+            (lo - (3.0 - 2.1318 * std::f64::consts::FRAC_1_SQRT_2)).abs() < 1e-3,
+            "{lo}"
+        );
+        assert!(
+            (hi - (3.0 + 2.1318 * std::f64::consts::FRAC_1_SQRT_2)).abs() < 1e-3,
+            "{hi}"
+        );
     }
 
     #[test]
@@ -129,7 +139,11 @@ mod tests {
         // se = sqrt(1/3 + 6.6667/4) = 1.4142; df = 2^2 / ((1/3)^2/2 + (1.6667)^2/3) = 4.0755.
         let e = welch(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0, 8.0]);
         assert!((e.mean - 3.0).abs() < 1e-12);
-        assert!((e.std_err - 1.41421).abs() < 1e-4, "{}", e.std_err);
+        assert!(
+            (e.std_err - std::f64::consts::SQRT_2).abs() < 1e-4,
+            "{}",
+            e.std_err
+        );
         assert!((e.df - 4.0755).abs() < 1e-3, "{}", e.df);
     }
 

@@ -147,7 +147,9 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
             q(&c.lhs, program, out);
             q(&c.rhs, program, out);
         }
-        Prop::All { parts, .. } => parts.iter().for_each(|(_, p)| collect_runs(p, program, out)),
+        Prop::All { parts, .. } => parts
+            .iter()
+            .for_each(|(_, p)| collect_runs(p, program, out)),
     }
 }
 
@@ -271,12 +273,18 @@ fn compare(cmp: &Comparison, tol: f64, conf: f64, results: &Results, label: &str
                     n: 0,
                     sd: 0.0,
                 },
-                if extra_se > 0.0 { "normal (Monte Carlo error)" } else { "exact" },
+                if extra_se > 0.0 {
+                    "normal (Monte Carlo error)"
+                } else {
+                    "exact"
+                },
             )
         }
         _ => {
             let d = hi_side.zip(lo_side, |h, l| h - l, |a, b| (a * a + b * b).sqrt());
-            let Sampled::Seeds(d) = d else { unreachable!("one side varies over seeds") };
+            let Sampled::Seeds(d) = d else {
+                unreachable!("one side varies over seeds")
+            };
             if d.len() < 2 {
                 ev.reason = Some(format!(
                     "only {} seed: an interval needs at least 2 (set `seeds:` or --seeds)",

@@ -115,12 +115,22 @@ mod tests {
     /// REFERENCE.md: d = 20 gives 2, 4, 6, 8, 10 nats at rho = 0.4258 .. 0.7951.
     #[test]
     fn rho_matches_reference_table() {
-        let table = [(2.0, 0.4258), (4.0, 0.5742), (6.0, 0.6717), (8.0, 0.7421), (10.0, 0.7951)];
+        let table = [
+            (2.0, 0.4258),
+            (4.0, 0.5742),
+            (6.0, 0.6717),
+            (8.0, 0.7421),
+            (10.0, 0.7951),
+        ];
         for (mi, rho) in table {
             let r = Gaussian::rho_for_mi(20, mi);
             assert!((r - rho).abs() < 5e-4, "mi {mi}: rho {r} vs {rho}");
             let g = Gaussian { dim: 20, rho };
-            assert!((g.truth().value - mi).abs() < 0.01, "rho {rho}: {}", g.truth().value);
+            assert!(
+                (g.truth().value - mi).abs() < 0.01,
+                "rho {rho}: {}",
+                g.truth().value
+            );
         }
     }
 
@@ -132,13 +142,19 @@ mod tests {
         let n = 200_000;
         let s = g.sample(n, &mut rng);
         let vals: Vec<f64> = (0..n)
-            .map(|i| g.pointwise_mi(&s.x[i * 3..i * 3 + 3], &s.y[i * 3..i * 3 + 3]).unwrap())
+            .map(|i| {
+                g.pointwise_mi(&s.x[i * 3..i * 3 + 3], &s.y[i * 3..i * 3 + 3])
+                    .unwrap()
+            })
             .collect();
         let mean = vals.iter().sum::<f64>() / n as f64;
         let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
         let se = (var / n as f64).sqrt();
         let truth = g.truth().value;
-        assert!((mean - truth).abs() < 4.0 * se, "{mean} vs {truth} (se {se})");
+        assert!(
+            (mean - truth).abs() < 4.0 * se,
+            "{mean} vs {truth} (se {se})"
+        );
     }
 
     /// The sample correlation of each coordinate is rho.

@@ -22,7 +22,8 @@ pub fn stream(file_seed: u64, seed_index: usize, tag: &str) -> Rng {
         h ^= b as u64;
         h = h.wrapping_mul(0x100_0000_01b3);
     }
-    let mut z = h ^ file_seed.rotate_left(17) ^ (seed_index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut z =
+        h ^ file_seed.rotate_left(17) ^ (seed_index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;

@@ -42,7 +42,13 @@ fn encoder(args: &Args, name: &'static str) -> std::result::Result<Option<Encode
 }
 
 fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
-    let g = encoder(args, "g")?.ok_or_else(|| ParamError::new(crate::registry::ParamErrorKind::Conflict, "g", "internal: g missing"))?;
+    let g = encoder(args, "g")?.ok_or_else(|| {
+        ParamError::new(
+            crate::registry::ParamErrorKind::Conflict,
+            "g",
+            "internal: g missing",
+        )
+    })?;
     let h = encoder(args, "h")?;
     let shared = match &h {
         None => true,
@@ -58,7 +64,13 @@ fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
 }
 
 fn build_concat(args: &Args) -> std::result::Result<Value, ParamError> {
-    let f = encoder(args, "f")?.ok_or_else(|| ParamError::new(crate::registry::ParamErrorKind::Conflict, "f", "internal: f missing"))?;
+    let f = encoder(args, "f")?.ok_or_else(|| {
+        ParamError::new(
+            crate::registry::ParamErrorKind::Conflict,
+            "f",
+            "internal: f missing",
+        )
+    })?;
     Ok(Value::Critic(Arc::new(CriticSpec::Concat { f })))
 }
 

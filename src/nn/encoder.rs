@@ -23,9 +23,27 @@ pub static MLP: Entry = Entry {
     kind: Kind::Encoder,
     doc: "multilayer perceptron: hidden layers with an activation, then a linear output layer",
     params: &[
-        param("hidden", Ty::IntList, Default::Optional, Range::at_least(1.0), "widths of the hidden layers (none if omitted)"),
-        param("out", Ty::Int, Default::Required, Range::at_least(1.0), "output width"),
-        param("act", Ty::Choice(&["relu", "tanh", "gelu"]), Default::Sym("relu"), Range::ANY, "activation after each hidden layer"),
+        param(
+            "hidden",
+            Ty::IntList,
+            Default::Optional,
+            Range::at_least(1.0),
+            "widths of the hidden layers (none if omitted)",
+        ),
+        param(
+            "out",
+            Ty::Int,
+            Default::Required,
+            Range::at_least(1.0),
+            "output width",
+        ),
+        param(
+            "act",
+            Ty::Choice(&["relu", "tanh", "gelu"]),
+            Default::Sym("relu"),
+            Range::ANY,
+            "activation after each hidden layer",
+        ),
     ],
     exactly_one_of: &[],
     build: Some(build_mlp),
@@ -136,7 +154,10 @@ impl EncoderDecl {
 #[derive(Debug, Clone)]
 pub enum Encoder {
     Identity,
-    Mlp { layers: Vec<Linear>, act: Activation },
+    Mlp {
+        layers: Vec<Linear>,
+        act: Activation,
+    },
 }
 
 impl Encoder {

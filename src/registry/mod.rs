@@ -44,6 +44,9 @@ pub fn lookup(name: &str) -> Option<&'static Entry> {
     ENTRIES.iter().copied().find(|e| e.name == name)
 }
 
+/// Builds a value from checked arguments, or says which argument is wrong and why.
+pub type BuildFn = fn(&Args) -> Result<Value, ParamError>;
+
 /// A constructor or function.
 #[derive(Debug)]
 pub struct Entry {
@@ -57,7 +60,7 @@ pub struct Entry {
     pub exactly_one_of: &'static [&'static [&'static str]],
     /// Builds the value from checked arguments; `None` for claim functions, which the claim
     /// lowering in `check` gives their meaning.
-    pub build: Option<fn(&Args) -> Result<Value, ParamError>>,
+    pub build: Option<BuildFn>,
 }
 
 impl Entry {

@@ -44,6 +44,17 @@ impl fmt::Display for Kind {
     }
 }
 
+impl Kind {
+    /// The kind with its article, for messages: "an encoder", "a run", "data".
+    pub fn a(self) -> String {
+        match self {
+            Kind::Data => "data".into(),
+            Kind::Encoder => "an encoder".into(),
+            other => format!("a {other}"),
+        }
+    }
+}
+
 /// A checked value.
 #[derive(Debug, Clone)]
 pub enum Value {

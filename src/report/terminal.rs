@@ -74,7 +74,11 @@ fn claim_block(out: &mut String, c: &ClaimResult) {
         let _ = writeln!(out, "                   {}", evidence_line(e, c.confidence));
     }
     if c.evidence.len() > shown {
-        let _ = writeln!(out, "                   ... and {} more comparisons", c.evidence.len() - shown);
+        let _ = writeln!(
+            out,
+            "                   ... and {} more comparisons",
+            c.evidence.len() - shown
+        );
     }
     if let Some(r) = &c.reason {
         if c.verdict != Verdict::Verified && c.evidence.len() > 1 {
@@ -122,7 +126,11 @@ pub fn render_terminal(r: &Report) -> String {
         );
     }
     if !r.unused_runs.is_empty() {
-        let _ = writeln!(out, "  not trained (no claim uses them): {}", r.unused_runs.join(", "));
+        let _ = writeln!(
+            out,
+            "  not trained (no claim uses them): {}",
+            r.unused_runs.join(", ")
+        );
     }
     let _ = writeln!(out);
     for c in &r.claims {

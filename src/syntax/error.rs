@@ -29,6 +29,15 @@ pub enum SyntaxError {
         #[label("this number is out of range")]
         span: Span,
     },
+    #[error("brackets nested too deeply")]
+    #[diagnostic(
+        code(mica::syntax::too_deep),
+        help("mica accepts at most 64 levels of nested brackets")
+    )]
+    TooDeep {
+        #[label("too deep here")]
+        span: Span,
+    },
     #[error("a claim option is given twice")]
     #[diagnostic(
         code(mica::syntax::duplicate_option),
@@ -70,7 +79,7 @@ impl SyntaxError {
         } else {
             format!("unexpected {found}")
         };
-        let help = hint(rest, &expected);
+        let help = hint(&src[..at.min(src.len())], rest, &expected);
         SyntaxError::Unexpected {
             label: if expected.is_empty() {
                 "unexpected here".into()
@@ -100,6 +109,10 @@ impl SyntaxError {
         SyntaxError::BadNumber { span }
     }
 
+    pub(crate) fn too_deep(span: Span) -> Self {
+        SyntaxError::TooDeep { span }
+    }
+
     pub(crate) fn duplicate_option(span: Span) -> Self {
         SyntaxError::DuplicateOption { span }
     }
@@ -108,6 +121,7 @@ impl SyntaxError {
         match self {
             SyntaxError::Unexpected { span, .. }
             | SyntaxError::BadNumber { span }
+            | SyntaxError::TooDeep { span }
             | SyntaxError::DuplicateOption { span } => *span,
         }
     }
@@ -149,14 +163,43 @@ fn token_len(rest: &str) -> usize {
 }
 
 /// Targeted advice for the most common slips.
-fn hint(rest: &str, expected: &[String]) -> Option<String> {
+fn hint(before: &str, rest: &str, expected: &[String]) -> Option<String> {
+    let open = |o: char, c: char| {
+        before.chars().filter(|&x| x == o).count() as i64
+            - before.chars().filter(|&x| x == c).count() as i64
+    };
+    if (rest.starts_with('<') || rest.starts_with('>')) && expected.iter().any(|e| e == "`and`") {
+        return Some("comparisons do not chain: write `a < b and b < c`".into());
+    }
+    if open('(', ')') > 0 && !rest.starts_with(')') {
+        return Some("a `(` opened before this point is never closed".into());
+    }
+    if open('[', ']') > 0 && !rest.starts_with(']') {
+        return Some("a `[` opened before this point is never closed".into());
+    }
     let word: String = rest
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     let is_kw = [
-        "data", "encoder", "critic", "run", "let", "sweep", "claim", "forall", "in", "and", "at",
-        "within", "expect", "verified", "refuted", "inconclusive", "true", "false",
+        "data",
+        "encoder",
+        "critic",
+        "run",
+        "let",
+        "sweep",
+        "claim",
+        "forall",
+        "in",
+        "and",
+        "at",
+        "within",
+        "expect",
+        "verified",
+        "refuted",
+        "inconclusive",
+        "true",
+        "false",
     ]
     .contains(&word.as_str());
     if is_kw && expected.iter().any(|e| e == "a name") {
@@ -164,7 +207,12 @@ fn hint(rest: &str, expected: &[String]) -> Option<String> {
             "`{word}` is a keyword and cannot be used as a name; pick another name"
         ));
     }
-    if rest.starts_with('=') && !rest.starts_with("==") && expected.iter().any(|e| e.contains("`and`") || e.contains("comparison")) {
+    if rest.starts_with('=')
+        && !rest.starts_with("==")
+        && expected
+            .iter()
+            .any(|e| e.contains("`and`") || e.contains("comparison"))
+    {
         return Some("use `<=` or `>=` to compare; `=` only introduces a declaration".into());
     }
     if rest.starts_with("==") {

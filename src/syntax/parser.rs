@@ -13,7 +13,9 @@ struct MicaParser;
 
 /// Parses a whole file.
 pub fn parse(src: &str) -> Result<File, SyntaxError> {
-    let mut pairs = MicaParser::parse(Rule::file, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    check_nesting(src)?;
+    let mut pairs =
+        MicaParser::parse(Rule::file, src).map_err(|e| SyntaxError::from_pest(e, src))?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let span = span_of(&file);
     let items = file
@@ -24,9 +26,32 @@ pub fn parse(src: &str) -> Result<File, SyntaxError> {
     Ok(File { items, span })
 }
 
+/// Deepest bracket nesting accepted; deeper input is refused before the recursive descent
+/// (which could otherwise exhaust the stack).
+pub const MAX_NESTING: usize = 64;
+
+fn check_nesting(src: &str) -> Result<(), SyntaxError> {
+    let mut depth = 0usize;
+    for (i, c) in src.char_indices() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(SyntaxError::too_deep(Span::new(i, i + 1)));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Parses a single expression (used by tests and by the REPL-like `mica check -e`).
 pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
-    let mut pairs = MicaParser::parse(Rule::expr, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    check_nesting(src)?;
+    let mut pairs =
+        MicaParser::parse(Rule::expr, src).map_err(|e| SyntaxError::from_pest(e, src))?;
     let e = pairs.next().expect("the expr rule always yields one pair");
     if e.as_span().end() != src.trim_end().len() {
         let at = e.as_span().end();
@@ -314,10 +339,7 @@ fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
             } else {
                 (None, expr(parts[1].clone())?)
             };
-            Ok(Expr::new(
-                ExprKind::Lambda(var, list, Box::new(body)),
-                span,
-            ))
+            Ok(Expr::new(ExprKind::Lambda(var, list, Box::new(body)), span))
         }
         r => unreachable!("expression rule {r:?}"),
     }

@@ -193,12 +193,21 @@ fn run_job(
         failure: None,
         estimates: Vec::new(),
     };
-    let trained = match fit(spec, opts.steps(spec.steps), opts.file_seed, seed, &opts.device) {
+    let trained = match fit(
+        spec,
+        opts.steps(spec.steps),
+        opts.file_seed,
+        seed,
+        &opts.device,
+    ) {
         Ok(t) => t,
         Err(e) => {
             let reason = format!("training failed: {e}");
             out.failure = Some(reason.clone());
-            out.estimates = estimate_ids.iter().map(|&i| (i, Err(reason.clone()))).collect();
+            out.estimates = estimate_ids
+                .iter()
+                .map(|&i| (i, Err(reason.clone())))
+                .collect();
             return out;
         }
     };
@@ -207,7 +216,10 @@ fn run_job(
     if let Some(d) = trained.diverged {
         let reason = format!("run `{}` diverged at seed {seed}: {d}", spec.name);
         out.failure = Some(d);
-        out.estimates = estimate_ids.iter().map(|&i| (i, Err(reason.clone()))).collect();
+        out.estimates = estimate_ids
+            .iter()
+            .map(|&i| (i, Err(reason.clone())))
+            .collect();
         return out;
     }
     for &i in estimate_ids {

@@ -27,13 +27,55 @@ pub static ENTRY: Entry = Entry {
     kind: Kind::Run,
     doc: "trains a critic with Adam to maximise a bound on batches of fresh samples, once per seed",
     params: &[
-        param("bound", Ty::Of(Kind::Bound), Default::Required, Range::ANY, "the bound to maximise (infonce, nwj)"),
-        param("critic", Ty::Of(Kind::Critic), Default::Required, Range::ANY, "the critic to train"),
-        param("data", Ty::Of(Kind::Data), Default::Required, Range::ANY, "the distribution to sample"),
-        param("batch", Ty::Int, Default::Num(64.0), Range::at_least(2.0), "batch size K (pairs per step)"),
-        param("steps", Ty::Int, Default::Num(1000.0), Range::at_least(1.0), "optimiser steps"),
-        param("lr", Ty::Number, Default::Num(5e-4), Range::above(0.0), "Adam learning rate"),
-        param("seeds", Ty::Int, Default::Num(5.0), Range::at_least(1.0), "independent repetitions (data, initialisation)"),
+        param(
+            "bound",
+            Ty::Of(Kind::Bound),
+            Default::Required,
+            Range::ANY,
+            "the bound to maximise (infonce, nwj)",
+        ),
+        param(
+            "critic",
+            Ty::Of(Kind::Critic),
+            Default::Required,
+            Range::ANY,
+            "the critic to train",
+        ),
+        param(
+            "data",
+            Ty::Of(Kind::Data),
+            Default::Required,
+            Range::ANY,
+            "the distribution to sample",
+        ),
+        param(
+            "batch",
+            Ty::Int,
+            Default::Num(64.0),
+            Range::at_least(2.0),
+            "batch size K (pairs per step)",
+        ),
+        param(
+            "steps",
+            Ty::Int,
+            Default::Num(1000.0),
+            Range::at_least(1.0),
+            "optimiser steps",
+        ),
+        param(
+            "lr",
+            Ty::Number,
+            Default::Num(5e-4),
+            Range::above(0.0),
+            "Adam learning rate",
+        ),
+        param(
+            "seeds",
+            Ty::Int,
+            Default::Num(5.0),
+            Range::at_least(1.0),
+            "independent repetitions (data, initialisation)",
+        ),
     ],
     exactly_one_of: &[],
     build: Some(build),
@@ -45,14 +87,22 @@ fn build(args: &Args) -> Result<Value, ParamError> {
         args.value("critic")?,
         args.value("data")?,
     ) else {
-        return Err(ParamError::new(ParamErrorKind::Conflict, "bound", "internal: argument kinds"));
+        return Err(ParamError::new(
+            ParamErrorKind::Conflict,
+            "bound",
+            "internal: argument kinds",
+        ));
     };
     critic
         .check_shapes(data.dist.dim_x(), data.dist.dim_y())
         .map_err(|m| {
             ParamError::new(ParamErrorKind::Shape, "critic", m).help(format!(
                 "`{}` has x {} wide and y {} wide; choose encoder widths that fit",
-                if data.name.is_empty() { "the data" } else { &data.name },
+                if data.name.is_empty() {
+                    "the data"
+                } else {
+                    &data.name
+                },
                 data.dist.dim_x(),
                 data.dist.dim_y()
             ))

@@ -1,0 +1,191 @@
+//! Robustness: thousands of random and mutated inputs go through parse + check; none may
+//! panic. (Checking never trains, so this is fast.)
+
+use mica::pipeline::{compile, Source};
+use rand::{RngExt as _, SeedableRng};
+
+const VOCAB: &[&str] = &[
+    "data",
+    "encoder",
+    "critic",
+    "run",
+    "let",
+    "sweep",
+    "claim",
+    "forall",
+    "in",
+    "and",
+    "at",
+    "within",
+    "expect",
+    "verified",
+    "refuted",
+    "inconclusive",
+    "true",
+    "false",
+    "gaussian",
+    "mlp",
+    "identity",
+    "separable",
+    "concat",
+    "infonce",
+    "nwj",
+    "train",
+    "mi",
+    "estimate",
+    "ln",
+    "log2",
+    "exp",
+    "sqrt",
+    "abs",
+    "min",
+    "max",
+    "increasing",
+    "decreasing",
+    "dim",
+    "rho",
+    "batch",
+    "steps",
+    "seeds",
+    "lr",
+    "hidden",
+    "out",
+    "act",
+    "relu",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "=",
+    "->",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "\"t\"",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "1e9",
+    "-3",
+    "1e400",
+    "99%",
+    "#",
+    "\n",
+    " ",
+    "K",
+    "r[K]",
+    "x",
+    "\u{e9}",
+    "\"",
+];
+
+fn seeds_texts() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["examples", "tests/fixtures", "tests/diagnostics", "specs"] {
+        let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "mica") {
+                    out.push(std::fs::read_to_string(p).unwrap());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn mutate(text: &str, rng: &mut rand_chacha::ChaCha8Rng) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for _ in 0..rng.random_range(1..6) {
+        let len = chars.len();
+        let at = if len == 0 {
+            0
+        } else {
+            rng.random_range(0..len)
+        };
+        match rng.random_range(0..5) {
+            0 if len > 0 => {
+                let end = (at + rng.random_range(1..12)).min(len);
+                chars.drain(at..end);
+            }
+            1 => {
+                let tok = VOCAB[rng.random_range(0..VOCAB.len())];
+                for (i, c) in tok.chars().enumerate() {
+                    chars.insert(at + i, c);
+                }
+            }
+            2 if len > 0 => {
+                chars[at] = VOCAB[rng.random_range(0..VOCAB.len())]
+                    .chars()
+                    .next()
+                    .unwrap_or(' ')
+            }
+            3 if len > 0 => {
+                let end = (at + rng.random_range(1..30)).min(len);
+                let piece: Vec<char> = chars[at..end].to_vec();
+                let to = rng.random_range(0..len);
+                for (i, c) in piece.into_iter().enumerate() {
+                    chars.insert(to + i, c);
+                }
+            }
+            _ => {
+                // Swap a digit for an extreme number.
+                if let Some(pos) = chars.iter().position(|c| c.is_ascii_digit()) {
+                    let ext = ["0", "1e308", "-1", "0.9999999", "1e-320", "65537"]
+                        [rng.random_range(0..6)];
+                    chars.splice(pos..pos + 1, ext.chars());
+                }
+            }
+        }
+    }
+    chars.into_iter().collect()
+}
+
+#[test]
+fn mutated_inputs_never_panic() {
+    let texts = seeds_texts();
+    assert!(!texts.is_empty());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(42);
+    let mut refused = 0;
+    let n = 3000;
+    for i in 0..n {
+        let base = &texts[i % texts.len()];
+        let m = mutate(base, &mut rng);
+        let r = std::panic::catch_unwind(|| compile(&Source::new("fuzz", m.clone())));
+        match r {
+            Ok(Err(_)) => refused += 1,
+            Ok(Ok(_)) => {}
+            Err(_) => panic!("panic on input:\n{m}"),
+        }
+    }
+    // The mutations do break most files: the test exercises the error paths.
+    assert!(refused > n / 3, "{refused}");
+}
+
+#[test]
+fn random_token_soup_never_panics() {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for _ in 0..2000 {
+        let n = rng.random_range(0..40);
+        let s: String = (0..n)
+            .map(|_| VOCAB[rng.random_range(0..VOCAB.len())])
+            .collect::<Vec<_>>()
+            .join(" ");
+        let r = std::panic::catch_unwind(|| compile(&Source::new("soup", s.clone())));
+        assert!(r.is_ok(), "panic on input:\n{s}");
+    }
+}
