@@ -101,6 +101,15 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
 pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report {
     let results = execute(program, opts);
     let claims = crate::claims::evaluate_claims(program, &results);
+    let estimates = program
+        .estimates
+        .iter()
+        .zip(&results.estimates)
+        .map(|(spec, r)| {
+            let per_seed = r.per_seed.iter().map(|e| e.as_ref().ok().copied()).collect();
+            (spec.label.clone(), per_seed)
+        })
+        .collect();
     Report {
         file: name.to_string(),
         seed: opts.file_seed,
@@ -108,6 +117,7 @@ pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report 
         quick: opts.quick,
         claims,
         runs: results.runs,
+        estimates,
         unused_runs: program
             .unused_runs()
             .iter()

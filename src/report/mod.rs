@@ -10,7 +10,7 @@ pub use terminal::{render_terminal, summary_line};
 use indexmap::IndexMap;
 
 use crate::claims::ClaimResult;
-use crate::train::RunOutcome;
+use crate::train::{Evaluation, RunOutcome};
 
 /// Everything a report shows about one file.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -21,6 +21,8 @@ pub struct Report {
     pub quick: bool,
     pub claims: Vec<ClaimResult>,
     pub runs: IndexMap<String, RunOutcome>,
+    /// Every estimate, per seed: held-out mean, its standard error and the batches averaged.
+    pub estimates: IndexMap<String, Vec<Option<Evaluation>>>,
     /// Declared runs that no claim uses (not trained).
     pub unused_runs: Vec<String>,
     pub seconds: f64,

@@ -166,6 +166,9 @@ pub enum CmpOp {
     Gt,
     #[serde(rename = ">=")]
     Ge,
+    /// `==` or `~=`: equal within the claim's tolerance.
+    #[serde(rename = "==")]
+    Eq,
 }
 
 impl CmpOp {
@@ -175,8 +178,15 @@ impl CmpOp {
             CmpOp::Le => "<=",
             CmpOp::Gt => ">",
             CmpOp::Ge => ">=",
+            CmpOp::Eq => "==",
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quantifier {
+    Forall,
+    Exists,
 }
 
 /// A call argument: positional or named.
@@ -201,8 +211,8 @@ pub enum ExprKind {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Compare(CmpOp, Box<Expr>, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
-    /// `forall VAR in LIST: BODY`
-    Forall(Ident, Box<Expr>, Box<Expr>),
+    /// `forall VAR in LIST: BODY` or `exists VAR in LIST: BODY`
+    Quantified(Quantifier, Ident, Box<Expr>, Box<Expr>),
     /// `VAR -> BODY` or `VAR in LIST -> BODY` (only as a call argument).
     Lambda(Ident, Option<Box<Expr>>, Box<Expr>),
 }
@@ -224,7 +234,8 @@ impl Expr {
             ExprKind::Neg(_) | ExprKind::Binary(..) => "an arithmetic expression",
             ExprKind::Compare(..) => "a comparison",
             ExprKind::And(..) => "a conjunction",
-            ExprKind::Forall(..) => "a forall",
+            ExprKind::Quantified(Quantifier::Forall, ..) => "a forall",
+            ExprKind::Quantified(Quantifier::Exists, ..) => "an exists",
             ExprKind::Lambda(..) => "a function of a sweep index",
         }
     }

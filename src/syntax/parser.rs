@@ -237,12 +237,16 @@ fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
     match p.as_rule() {
         Rule::expr | Rule::paren => expr(p.into_inner().next().unwrap()),
         Rule::quantifier => {
-            let mut it = p.into_inner().filter(|p| !is_keyword(p));
+            let mut it = p.into_inner().filter(|p| !is_keyword(p) || p.as_rule() == Rule::kw_exists || p.as_rule() == Rule::kw_forall);
+            let q = match it.next().unwrap().as_rule() {
+                Rule::kw_exists => Quantifier::Exists,
+                _ => Quantifier::Forall,
+            };
             let var = ident(it.next().unwrap());
             let list = expr(it.next().unwrap())?;
             let body = expr(it.next().unwrap())?;
             Ok(Expr::new(
-                ExprKind::Forall(var, Box::new(list), Box::new(body)),
+                ExprKind::Quantified(q, var, Box::new(list), Box::new(body)),
                 span,
             ))
         }
@@ -266,7 +270,8 @@ fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
                         "<" => CmpOp::Lt,
                         "<=" => CmpOp::Le,
                         ">" => CmpOp::Gt,
-                        _ => CmpOp::Ge,
+                        ">=" => CmpOp::Ge,
+                        _ => CmpOp::Eq,
                     };
                     let rhs = expr(it.next().unwrap())?;
                     Ok(Expr::new(
@@ -379,7 +384,7 @@ pub(crate) fn rule_name(rule: &Rule) -> Option<&'static str> {
         Rule::expr | Rule::quantifier | Rule::conjunction | Rule::comparison => "an expression",
         Rule::sum | Rule::product | Rule::unary => "an expression",
         Rule::list => "a list",
-        Rule::cmp_op => "a comparison (< <= > >=)",
+        Rule::cmp_op => "a comparison (< <= > >= ==)",
         Rule::add_op => "`+` or `-`",
         Rule::mul_op => "`*` or `/`",
         Rule::kw_and => "`and`",

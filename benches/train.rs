@@ -1,0 +1,42 @@
+//! Training throughput: optimiser steps per second for the Poole et al. setup (20-dim Gaussian,
+//! 2x256 MLPs, 32-dim embeddings) at several batch sizes, separable and concat critics, on one
+//! thread (as `mica run` trains each job). Run with `cargo bench --bench train`; steps/s =
+//! 20 / (reported time per iteration), since each iteration trains 20 steps.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+use mica::pipeline::{compile, Source};
+use mica::train::fit;
+
+fn run_spec(critic: &str, batch: usize) -> std::sync::Arc<mica::train::RunSpec> {
+    let text = format!(
+        "data d = gaussian(dim: 20, mi: 4.0)\n\
+         encoder g = mlp(hidden: [256, 256], out: 32)\n\
+         encoder f = mlp(hidden: [256, 256], out: 1)\n\
+         run r = train(infonce, critic: {critic}, data: d, batch: {batch}, steps: 100, seeds: 1)\n\
+         claim \"c\": estimate(r) <= 100\n"
+    );
+    let program = compile(&Source::new("bench", text)).expect("bench program checks");
+    program.runs["r"].clone()
+}
+
+fn bench(c: &mut Criterion) {
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+    let mut group = c.benchmark_group("train_20_steps");
+    group.sample_size(10);
+    for (name, critic, batches) in [
+        ("separable", "separable(g, g)", &[64usize, 256, 1024][..]),
+        ("concat", "concat(f)", &[64usize][..]),
+    ] {
+        for &k in batches {
+            let spec = run_spec(critic, k);
+            group.bench_function(format!("{name}/batch_{k}"), |b| {
+                b.iter(|| fit(&spec, 20, 0, 0, &candle_core::Device::Cpu).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
