@@ -62,6 +62,9 @@ struct RunOpts {
     /// Training jobs run side by side (default: available cores).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     jobs: Option<u64>,
+    /// Percentile-bootstrap intervals with N replicates instead of Student t (small or skewed samples).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..))]
+    bootstrap: Option<u64>,
     /// Write the full report (per-seed values, intervals, traces) as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -219,7 +222,11 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
     let mut reports = Vec::new();
     for (src, program) in loaded.into_iter().flatten() {
         eprintln!("running {} ...", src.name);
-        let r = pipeline::run_program(&src.name, &program, &exec);
+        let settings = mica::claims::Settings {
+            bootstrap: opts.bootstrap.map(|b| b as usize),
+            ..Default::default()
+        };
+        let r = pipeline::run_program(&src.name, &program, &exec, &settings);
         print!("{}", report::render_terminal(&r));
         println!();
         reports.push(r);

@@ -98,15 +98,28 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
 }
 
 /// Trains, evaluates and decides a checked program.
-pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report {
+pub fn run_program(
+    name: &str,
+    program: &Program,
+    opts: &ExecOptions,
+    settings: &crate::claims::Settings,
+) -> Report {
     let results = execute(program, opts);
-    let claims = crate::claims::evaluate_claims(program, &results);
+    let settings = crate::claims::Settings {
+        seed: opts.file_seed,
+        ..*settings
+    };
+    let claims = crate::claims::evaluate_claims(program, &results, &settings);
     let estimates = program
         .estimates
         .iter()
         .zip(&results.estimates)
         .map(|(spec, r)| {
-            let per_seed = r.per_seed.iter().map(|e| e.as_ref().ok().copied()).collect();
+            let per_seed = r
+                .per_seed
+                .iter()
+                .map(|e| e.as_ref().ok().copied())
+                .collect();
             (spec.label.clone(), per_seed)
         })
         .collect();
@@ -115,6 +128,7 @@ pub fn run_program(name: &str, program: &Program, opts: &ExecOptions) -> Report 
         seed: opts.file_seed,
         device: format!("{:?}", opts.device.location()).to_lowercase(),
         quick: opts.quick,
+        bootstrap: settings.bootstrap,
         claims,
         runs: results.runs,
         estimates,

@@ -21,7 +21,12 @@ fn run(path: &str, seed: u64) -> Report {
         jobs: 2,
         progress: false,
     };
-    run_program(&src.name, &program, &opts)
+    run_program(
+        &src.name,
+        &program,
+        &opts,
+        &mica::claims::Settings::default(),
+    )
 }
 
 fn verdict(r: &Report, title: &str) -> Verdict {
@@ -83,4 +88,21 @@ fn same_seed_same_numbers_other_seed_other_numbers() {
     // Seeds within a run differ from each other (each samples its own stream).
     let v = per_seed(&a);
     assert!(v.windows(2).all(|w| w[0] != w[1]), "{v:?}");
+}
+
+/// Every construct of the claim language, on cheap runs: the example meets every expectation.
+#[test]
+fn statistics_example_meets_every_expectation() {
+    let r = run("examples/statistics.mica", 0);
+    for c in &r.claims {
+        eprintln!("{} {} {:?}", c.verdict, c.title, c.reason);
+    }
+    assert!(r.all_met());
+    assert!(r.claims.iter().any(|c| c.verdict == Verdict::Inconclusive));
+    assert!(r.claims.iter().any(|c| c.verdict == Verdict::Refuted));
+    // Raw and Holm-adjusted p-values are both reported; adjustment never lowers a p-value.
+    for c in &r.claims {
+        assert!(c.p_verify_adjusted >= c.p_verify - 1e-12);
+        assert!(c.p_refute_adjusted >= c.p_refute - 1e-12);
+    }
 }

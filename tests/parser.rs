@@ -136,10 +136,27 @@ fn functions_and_forall() {
     assert!(matches!(expr("ln(64)"), ExprKind::Call(ref f, _) if f.name == "ln"));
     assert!(matches!(expr("max(a, b, c)"), ExprKind::Call(_, ref a) if a.len() == 3));
     match expr("forall K in [16, 64]: estimate(r[K]) <= ln(K)") {
-        ExprKind::Forall(v, list, body) => {
+        ExprKind::Quantified(Quantifier::Forall, v, list, body) => {
             assert_eq!(v.name, "K");
             assert!(matches!(list.kind, ExprKind::List(_)));
             assert!(matches!(body.kind, ExprKind::Compare(..)));
+        }
+        k => panic!("{k:?}"),
+    }
+}
+
+#[test]
+fn exists_and_equivalence() {
+    assert!(matches!(
+        expr("exists K in [1, 2]: f(K) >= 1"),
+        ExprKind::Quantified(Quantifier::Exists, ..)
+    ));
+    assert!(matches!(expr("a == b"), ExprKind::Compare(CmpOp::Eq, _, _)));
+    assert!(matches!(expr("a ~= b"), ExprKind::Compare(CmpOp::Eq, _, _)));
+    match expr("corr(X -> a, X -> b, method: kendall)") {
+        ExprKind::Call(_, args) => {
+            assert!(matches!(args[1].value.kind, ExprKind::Lambda(..)));
+            assert_eq!(args[2].name.as_ref().unwrap().name, "method");
         }
         k => panic!("{k:?}"),
     }

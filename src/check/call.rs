@@ -183,6 +183,23 @@ impl Checker<'_> {
 
     /// Evaluates one argument and checks its type and range.
     fn param_value(&mut self, entry: &Entry, p: &Param, e: &ast::Expr) -> Option<Value> {
+        if p.ty == Ty::Lambda {
+            // The claim lowering reads the expression itself; here only its form is checked.
+            if matches!(e.kind, ast::ExprKind::Lambda(..)) {
+                return Some(Value::Symbol("->".into()));
+            }
+            self.errors.push(CheckError::WrongType {
+                param: format!("{}.{}", entry.name, p.name),
+                expected: "`K -> quantity`".into(),
+                found: e.describe().into(),
+                span: e.span.into(),
+                help: Some(format!(
+                    "e.g. `{}(K -> estimate(r[K]))`, where K is a sweep variable",
+                    entry.name
+                )),
+            });
+            return None;
+        }
         let v = self.value(e, Some(p.ty))?;
         let wrong = |found: String, expected: String, help: Option<String>| CheckError::WrongType {
             param: format!("{}.{}", entry.name, p.name),

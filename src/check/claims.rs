@@ -4,10 +4,13 @@
 
 use std::sync::Arc;
 
-use super::program::{AllKind, ClaimSpec, Comparison, EstimateSpec, Func, Prop, Quantity};
+use super::program::{
+    Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Prop, Quantity,
+    Statistic,
+};
 use super::{CheckError, Checker};
 use crate::registry::{Kind, Value};
-use crate::syntax::ast::{self, CmpOp, Expect, Expr, ExprKind};
+use crate::syntax::ast::{self, CmpOp, Expect, Expr, ExprKind, Quantifier};
 
 impl Checker<'_> {
     pub(crate) fn claim(&mut self, c: &ast::Claim) {
@@ -43,6 +46,7 @@ impl Checker<'_> {
                 None => 0.0,
             },
         };
+        self.claim_tolerance = tolerance;
         let prop = self.prop(&c.body);
         if self.errors.len() > errors_before {
             return;
@@ -73,11 +77,28 @@ impl Checker<'_> {
         match &e.kind {
             ExprKind::Compare(op, a, b) => {
                 let (lhs, rhs) = (self.quantity(a), self.quantity(b));
+                let (lhs, rhs) = (lhs?, rhs?);
+                if *op == CmpOp::Eq
+                    && self.claim_tolerance == 0.0
+                    && !(is_const(&lhs) && is_const(&rhs))
+                {
+                    self.errors.push(CheckError::Invalid {
+                        message: "an equivalence claim needs a tolerance".into(),
+                        span: e.span.into(),
+                        label: "`==` between quantities that vary".into(),
+                        help: Some(
+                            "add `within d`: `a == b within 0.05` means |a - b| <= 0.05 (two one-sided tests)"
+                                .into(),
+                        ),
+                    });
+                    return None;
+                }
                 Some(Prop::Compare(Comparison {
                     op: *op,
-                    lhs: lhs?,
-                    rhs: rhs?,
+                    lhs,
+                    rhs,
                     text: self.text(e.span),
+                    tol_sign: 1.0,
                 }))
             }
             ExprKind::And(a, b) => {
@@ -97,13 +118,26 @@ impl Checker<'_> {
                     parts,
                 })
             }
-            ExprKind::Forall(var, list, body) => {
-                let values = self.number_list(list, "forall")?;
+            ExprKind::Quantified(q, var, list, body) => {
+                let values = self.number_list(list, "a quantifier")?;
                 let parts = self.over(&var.name, &values, body)?;
-                Some(Prop::All {
-                    kind: AllKind::Forall(var.name.clone()),
-                    parts,
+                Some(match q {
+                    Quantifier::Forall => Prop::All {
+                        kind: AllKind::Forall(var.name.clone()),
+                        parts,
+                    },
+                    Quantifier::Exists => Prop::Any {
+                        var: var.name.clone(),
+                        parts,
+                    },
                 })
+            }
+            ExprKind::Call(func, args) if func.name == "peak" => {
+                let entry = crate::registry::lookup("peak")?;
+                self.match_args(entry, args, e.span)?;
+                let lambda = Self::lambda_args(entry, args);
+                let curve = self.curve(lambda.first()?, e, 3)?;
+                Some(Prop::Peak(curve))
             }
             ExprKind::Call(func, args)
                 if func.name == "increasing" || func.name == "decreasing" =>
@@ -132,31 +166,18 @@ impl Checker<'_> {
         Some(parts)
     }
 
-    fn trend(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
-        let increasing = func.name == "increasing";
-        let lambda = match args {
-            [ast::Arg {
-                name: None, value, ..
-            }] => match &value.kind {
-                ExprKind::Lambda(var, list, body) => Some((var, list, body)),
-                _ => None,
-            },
-            _ => None,
-        };
-        let Some((var, list, body)) = lambda else {
-            self.errors.push(CheckError::WrongKind {
-                message: format!(
-                    "`{}` takes one argument of the form `K -> quantity`",
-                    func.name
-                ),
-                span: e.span.into(),
-                label: "expected `K -> ...`".into(),
-                help: Some(format!("e.g. `{}(K -> estimate(r[K]))`", func.name)),
-            });
+    /// The values of a lambda's variable (its `in` list, or the sweep of that name) and the
+    /// body lowered at each.
+    fn curve(&mut self, lambda: &Expr, call: &Expr, min_points: usize) -> Option<Curve> {
+        let ExprKind::Lambda(var, list, body) = &lambda.kind else {
             return None;
         };
-        let values = match list {
-            Some(l) => self.number_list(l, &func.name)?,
+        let func = match &call.kind {
+            ExprKind::Call(f, _) => f.name.clone(),
+            _ => String::new(),
+        };
+        let xs = match list {
+            Some(l) => self.number_list(l, &func)?,
             None => match self.sweeps.get(&var.name) {
                 Some(v) => v.clone(),
                 None => {
@@ -164,56 +185,154 @@ impl Checker<'_> {
                         name: var.name.clone(),
                         span: var.span.into(),
                         help: Some(format!(
-                            "`{}` is not a sweep variable; sweep it first or give its values: `{}({} in [16, 64] -> ...)`",
-                            var.name, func.name, var.name
+                            "`{}` is not a sweep variable; sweep it first or give its values: `{func}({} in [16, 64] -> ...)`",
+                            var.name, var.name
                         )),
                     });
                     return None;
                 }
             },
         };
-        if values.len() < 2 {
+        if xs.len() < min_points {
             self.errors.push(CheckError::Invalid {
-                message: format!("`{}` needs at least two sweep values", func.name),
-                span: e.span.into(),
-                label: "fewer than two points".into(),
+                message: format!("`{func}` needs at least {min_points} sweep values"),
+                span: call.span.into(),
+                label: format!("{} point(s)", xs.len()),
                 help: None,
             });
             return None;
         }
         let mut points = Vec::new();
-        for &v in &values {
+        for &v in &xs {
             self.locals.push((var.name.clone(), v));
             let q = self.quantity(body);
             self.locals.pop();
-            points.push((v, q?));
+            points.push(q);
         }
-        let body_text = self.text(body.span);
-        let parts = points
+        Some(Curve {
+            var: var.name.clone(),
+            xs,
+            points: points.into_iter().collect::<Option<_>>()?,
+            text: self.text(body.span),
+        })
+    }
+
+    /// The lambda arguments of a call, in parameter order.
+    fn lambda_args<'e>(entry: &crate::registry::Entry, args: &'e [ast::Arg]) -> Vec<&'e Expr> {
+        let lambda_params = entry
+            .params
+            .iter()
+            .filter(|p| p.ty == crate::registry::Ty::Lambda);
+        let mut out = Vec::new();
+        for p in lambda_params {
+            let found = args.iter().enumerate().find(|(i, a)| match &a.name {
+                Some(n) => n.name == p.name,
+                None => entry.params.get(*i).map(|q| q.name) == Some(p.name),
+            });
+            if let Some((_, a)) = found {
+                out.push(&a.value);
+            }
+        }
+        out
+    }
+
+    fn trend(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
+        let increasing = func.name == "increasing";
+        let entry = crate::registry::lookup(&func.name)?;
+        let matched = self.match_args(entry, args, e.span)?;
+        let strictly = matched.boolean("strictly").unwrap_or(false);
+        let lambda = Self::lambda_args(entry, args);
+        let curve = self.curve(lambda.first()?, e, 2)?;
+        let parts = curve
+            .xs
             .windows(2)
-            .map(|w| {
-                let ((a, qa), (b, qb)) = (&w[0], &w[1]);
+            .zip(curve.points.windows(2))
+            .map(|(x, q)| {
                 let label = format!(
                     "{}={} -> {}",
-                    var.name,
-                    super::fmt_num(*a),
-                    super::fmt_num(*b)
+                    curve.var,
+                    super::fmt_num(x[0]),
+                    super::fmt_num(x[1])
                 );
                 let cmp = Comparison {
                     op: if increasing { CmpOp::Gt } else { CmpOp::Lt },
-                    lhs: qb.clone(),
-                    rhs: qa.clone(),
-                    text: format!("{body_text} at {}", label),
+                    lhs: q[1].clone(),
+                    rhs: q[0].clone(),
+                    text: format!("{} at {}", curve.text, label),
+                    tol_sign: if strictly { -1.0 } else { 1.0 },
                 };
                 (label, Prop::Compare(cmp))
             })
             .collect();
         let kind = if increasing {
-            AllKind::Increasing(var.name.clone())
+            AllKind::Increasing(curve.var.clone())
         } else {
-            AllKind::Decreasing(var.name.clone())
+            AllKind::Decreasing(curve.var.clone())
         };
         Some(Prop::All { kind, parts })
+    }
+
+    /// Calls whose arguments are curves: statistics and aggregates.
+    fn curve_quantity(
+        &mut self,
+        entry: &'static crate::registry::Entry,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let agg = match entry.name {
+            "mean" => Some(Agg::Mean),
+            "min" => Some(Agg::Min),
+            "max" => Some(Agg::Max),
+            _ => None,
+        };
+        if let Some(agg) = agg {
+            let single = args.len() == 1
+                && args[0].name.is_none()
+                && matches!(args[0].value.kind, ExprKind::Lambda(..));
+            if !single {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!(
+                        "`{}` over a sweep takes one argument `K -> quantity`",
+                        entry.name
+                    ),
+                    span: e.span.into(),
+                    label: "expected `K -> ...`".into(),
+                    help: None,
+                });
+                return None;
+            }
+            let curve = self.curve(&args[0].value, e, 1)?;
+            return Some(Quantity::Aggregate(agg, curve.points));
+        }
+        let matched = self.match_args(entry, args, e.span)?;
+        let lambdas = Self::lambda_args(entry, args);
+        let stat = match entry.name {
+            "monotone_trend" => Statistic::MonotoneTrend,
+            "argmax" => Statistic::Argmax,
+            _ => Statistic::Corr(match matched.symbol("method").unwrap_or("spearman") {
+                "kendall" => CorrMethod::Kendall,
+                "pearson" => CorrMethod::Pearson,
+                _ => CorrMethod::Spearman,
+            }),
+        };
+        let a = self.curve(lambdas.first()?, e, 2)?;
+        let b = match lambdas.get(1) {
+            Some(l) => {
+                let b = self.curve(l, e, 2)?;
+                if b.xs != a.xs {
+                    self.errors.push(CheckError::Invalid {
+                        message: "`corr` needs both curves over the same sweep values".into(),
+                        span: e.span.into(),
+                        label: "different sweeps".into(),
+                        help: Some("give both lambdas the same variable and list".into()),
+                    });
+                    return None;
+                }
+                Some(b)
+            }
+            None => None,
+        };
+        Some(Quantity::Statistic(stat, Box::new(a), b.map(Box::new)))
     }
 
     fn quantity(&mut self, e: &Expr) -> Option<Quantity> {
@@ -268,6 +387,13 @@ impl Checker<'_> {
             self.unknown_function(func);
             return None;
         };
+        let has_lambda = args
+            .iter()
+            .any(|a| matches!(a.value.kind, ExprKind::Lambda(..)));
+        let curve_fn = matches!(entry.name, "monotone_trend" | "argmax" | "corr" | "mean");
+        if curve_fn || (has_lambda && matches!(entry.name, "min" | "max")) {
+            return self.curve_quantity(entry, args, e);
+        }
         if let Some(f) = Func::from_name(entry.name) {
             let exprs = self.positional_only(entry, f, args, e.span)?;
             let qs: Vec<Option<Quantity>> = exprs.into_iter().map(|a| self.quantity(a)).collect();
@@ -305,7 +431,7 @@ impl Checker<'_> {
                 let batch = a.opt_num("batch").map(|b| b as usize).unwrap_or(run.batch);
                 Some(Quantity::Estimate(self.estimate_id(run, bound, batch)))
             }
-            "increasing" | "decreasing" => {
+            "increasing" | "decreasing" | "peak" => {
                 self.errors.push(CheckError::WrongKind {
                     message: format!("`{}` is a claim, not a number", entry.name),
                     span: e.span.into(),
@@ -355,6 +481,10 @@ impl Checker<'_> {
         });
         self.program.estimates.len() - 1
     }
+}
+
+fn is_const(q: &Quantity) -> bool {
+    matches!(q, Quantity::Const(_))
 }
 
 /// Folds operations on constants into constants.

@@ -11,7 +11,8 @@ mod scope;
 
 pub use error::CheckError;
 pub use program::{
-    apply_bin, AllKind, ClaimSpec, Comparison, EstimateSpec, Func, Program, Prop, Quantity,
+    apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
+    Prop, Quantity, Statistic,
 };
 
 use std::collections::HashMap;
@@ -64,6 +65,8 @@ pub(crate) struct Checker<'a> {
     sweeps: HashMap<String, Vec<f64>>,
     /// Sweep and forall variables bound at this point, innermost last.
     locals: Vec<(String, f64)>,
+    /// The tolerance of the claim being lowered.
+    claim_tolerance: f64,
 }
 
 impl<'a> Checker<'a> {
@@ -89,6 +92,7 @@ impl<'a> Checker<'a> {
             all_decls,
             sweeps: HashMap::new(),
             locals: Vec::new(),
+            claim_tolerance: 0.0,
         }
     }
 
@@ -409,7 +413,7 @@ impl<'a> Checker<'a> {
                 let r = apply_bin(*op, a?, b?);
                 self.finite(r, e.span)
             }
-            ExprKind::Compare(..) | ExprKind::And(..) | ExprKind::Forall(..) => {
+            ExprKind::Compare(..) | ExprKind::And(..) | ExprKind::Quantified(..) => {
                 self.errors.push(CheckError::WrongKind {
                     message: format!("{} can only appear in a claim", e.describe()),
                     span: e.span.into(),
@@ -420,7 +424,7 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Lambda(..) => {
                 self.errors.push(CheckError::WrongKind {
-                    message: "`K -> ...` can only be an argument of increasing or decreasing"
+                    message: "`K -> ...` can only be an argument of a claim function over a sweep"
                         .into(),
                     span: e.span.into(),
                     label: "not a value".into(),

@@ -67,6 +67,22 @@ pub enum Prop {
         /// (label, part): the label names the sweep point, e.g. `K=64`.
         parts: Vec<(String, Prop)>,
     },
+    /// Some part must hold (`exists`).
+    Any {
+        var: String,
+        parts: Vec<(String, Prop)>,
+    },
+    /// `peak(X -> q)`: the maximum of q over the sweep lies strictly inside it.
+    Peak(Curve),
+}
+
+/// A quantity along a sweep: its values of the sweep variable and the quantity at each.
+#[derive(Debug, Clone)]
+pub struct Curve {
+    pub var: String,
+    pub xs: Vec<f64>,
+    pub points: Vec<Quantity>,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +99,9 @@ pub struct Comparison {
     pub lhs: Quantity,
     pub rhs: Quantity,
     pub text: String,
+    /// How the claim's tolerance moves the margin: +1 relaxes it (`a <= b within d` means
+    /// a <= b + d), -1 tightens it (`strictly` trends: each step must gain more than d).
+    pub tol_sign: f64,
 }
 
 /// A number that may vary over seeds.
@@ -96,6 +115,34 @@ pub enum Quantity {
     Neg(Box<Quantity>),
     Bin(BinOp, Box<Quantity>, Box<Quantity>),
     Func(Func, Vec<Quantity>),
+    /// `mean(K -> q)`, `min(K -> q)`, `max(K -> q)`: per seed, across a sweep.
+    Aggregate(Agg, Vec<Quantity>),
+    /// A statistic of curves with a bootstrap distribution over seeds.
+    Statistic(Statistic, Box<Curve>, Option<Box<Curve>>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agg {
+    Mean,
+    Min,
+    Max,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrMethod {
+    Spearman,
+    Kendall,
+    Pearson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statistic {
+    /// Spearman's rho between the sweep values and the (seed-averaged) curve.
+    MonotoneTrend,
+    /// Correlation between two curves over the same sweep.
+    Corr(CorrMethod),
+    /// The sweep value at which the (seed-averaged) curve is largest.
+    Argmax,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

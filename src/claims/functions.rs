@@ -42,13 +42,24 @@ const XY: &[crate::registry::Param] = &[
         "more quantities (two or more in all)",
     ),
 ];
-const TREND: &[crate::registry::Param] = &[param(
+const CURVE: crate::registry::Param = param(
     "f",
     Ty::Lambda,
     Default::Required,
     Range::ANY,
     "K -> quantity, over a sweep index (or K in LIST -> ...)",
-)];
+);
+const ONE_CURVE: &[crate::registry::Param] = &[CURVE];
+const TREND: &[crate::registry::Param] = &[
+    CURVE,
+    param(
+        "strictly",
+        Ty::Bool,
+        Default::Bool(false),
+        Range::ANY,
+        "each step must change by more than the tolerance (default: by no less than minus it)",
+    ),
+];
 
 pub static MI: Entry = function(
     "mi",
@@ -95,15 +106,71 @@ pub static LOG2: Entry = function("log2", "base-2 logarithm", X);
 pub static EXP: Entry = function("exp", "exponential", X);
 pub static SQRT: Entry = function("sqrt", "square root", X);
 pub static ABS: Entry = function("abs", "absolute value", X);
-pub static MIN: Entry = function("min", "smallest of two or more quantities (per seed)", XY);
-pub static MAX: Entry = function("max", "largest of two or more quantities (per seed)", XY);
+pub static MIN: Entry = function(
+    "min",
+    "smallest of two or more quantities, or min(K -> q) across a sweep (per seed)",
+    XY,
+);
+pub static MAX: Entry = function(
+    "max",
+    "largest of two or more quantities, or max(K -> q) across a sweep (per seed)",
+    XY,
+);
 pub static INCREASING: Entry = function(
     "increasing",
-    "each step along the sweep strictly increases the quantity (consecutive paired claims)",
+    "each step along the sweep increases the quantity (consecutive paired one-sided claims)",
     TREND,
 );
 pub static DECREASING: Entry = function(
     "decreasing",
-    "each step along the sweep strictly decreases the quantity (consecutive paired claims)",
+    "each step along the sweep decreases the quantity (consecutive paired one-sided claims)",
     TREND,
+);
+
+pub static MONOTONE_TREND: Entry = function(
+    "monotone_trend",
+    "Spearman's rho between the sweep values and the seed-averaged curve, with a bootstrap over seeds",
+    ONE_CURVE,
+);
+pub static PEAK: Entry = function(
+    "peak",
+    "the curve's maximum lies strictly inside the sweep (a reverse U), by a bootstrap over seeds of the argmax",
+    ONE_CURVE,
+);
+pub static ARGMAX: Entry = function(
+    "argmax",
+    "the sweep value at which the seed-averaged curve is largest, with a bootstrap over seeds",
+    ONE_CURVE,
+);
+pub static MEAN: Entry = function(
+    "mean",
+    "per seed, the mean of the quantity across the sweep",
+    ONE_CURVE,
+);
+pub static CORR: Entry = function(
+    "corr",
+    "correlation of two seed-averaged curves over the same sweep, with a bootstrap over seeds",
+    &[
+        param(
+            "a",
+            Ty::Lambda,
+            Default::Required,
+            Range::ANY,
+            "X -> first quantity",
+        ),
+        param(
+            "b",
+            Ty::Lambda,
+            Default::Required,
+            Range::ANY,
+            "X -> second quantity",
+        ),
+        param(
+            "method",
+            Ty::Choice(&["spearman", "kendall", "pearson"]),
+            Default::Sym("spearman"),
+            Range::ANY,
+            "rank (spearman, kendall) or linear (pearson) correlation",
+        ),
+    ],
 );

@@ -6,5 +6,5 @@ mod sample;
 pub mod stats;
 mod verdict;
 
-pub use sample::Sampled;
-pub use verdict::{evaluate_claims, ClaimResult, Evidence, Verdict};
+pub use sample::{Ctx, Sampled};
+pub use verdict::{evaluate_claims, ClaimResult, Evidence, Settings, Verdict};

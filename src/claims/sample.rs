@@ -1,16 +1,37 @@
 //! Quantities evaluated seed by seed. Estimates vary over seeds; constants and ground truths do
-//! not (a Monte Carlo ground truth carries its standard error instead).
+//! not (a Monte Carlo ground truth carries its standard error instead); statistics of curves
+//! (trend, correlation, argmax) come with bootstrap replicates over seeds.
 
-use crate::check::{apply_bin, Quantity};
+use rand::{RngExt as _, SeedableRng};
+
+use super::stats;
+use crate::check::{apply_bin, Agg, CorrMethod, Curve, Quantity, Statistic};
 use crate::syntax::ast::BinOp;
 use crate::train::Results;
 
-/// A quantity's value: per seed (seed i of every run shares its streams, so values with the
-/// same index are paired), or one constant with a standard error.
+/// What evaluation needs besides the quantities: the results, and how to bootstrap.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    pub results: &'a Results,
+    /// Bootstrap replicates for statistics of curves (and margins, under `--bootstrap`).
+    pub replicates: usize,
+    /// Seeds the bootstrap streams.
+    pub seed: u64,
+}
+
+/// A quantity's value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sampled {
+    /// One value per seed; seed i of every run shares its streams, so equal indices pair.
     Seeds(Vec<f64>),
+    /// A constant, with the standard error of its Monte Carlo computation (0 if exact).
     Const { value: f64, std_err: f64 },
+    /// A statistic of `seeds` seeds with bootstrap replicates over them.
+    Boot {
+        value: f64,
+        reps: Vec<f64>,
+        seeds: usize,
+    },
 }
 
 impl Sampled {
@@ -24,7 +45,7 @@ impl Sampled {
     pub fn mean(&self) -> f64 {
         match self {
             Sampled::Seeds(v) => v.iter().sum::<f64>() / v.len().max(1) as f64,
-            Sampled::Const { value, .. } => *value,
+            Sampled::Const { value, .. } | Sampled::Boot { value, .. } => *value,
         }
     }
 
@@ -35,6 +56,11 @@ impl Sampled {
                 value: f(value),
                 std_err: std_err * se_scale.abs(),
             },
+            Sampled::Boot { value, reps, seeds } => Sampled::Boot {
+                value: f(value),
+                reps: reps.into_iter().map(f).collect(),
+                seeds,
+            },
         }
     }
 
@@ -44,8 +70,8 @@ impl Sampled {
         other: Sampled,
         f: impl Fn(f64, f64) -> f64,
         se: impl Fn(f64, f64) -> f64,
-    ) -> Sampled {
-        match (self, other) {
+    ) -> Result<Sampled, String> {
+        Ok(match (self, other) {
             (Sampled::Seeds(a), Sampled::Seeds(b)) => {
                 Sampled::Seeds(a.iter().zip(&b).map(|(x, y)| f(*x, *y)).collect())
             }
@@ -68,20 +94,38 @@ impl Sampled {
                 value: f(a, b),
                 std_err: se(sa, sb),
             },
-        }
+            (Sampled::Boot { value, reps, seeds }, Sampled::Const { value: c, .. }) => {
+                Sampled::Boot {
+                    value: f(value, c),
+                    reps: reps.into_iter().map(|r| f(r, c)).collect(),
+                    seeds,
+                }
+            }
+            (Sampled::Const { value: c, .. }, Sampled::Boot { value, reps, seeds }) => {
+                Sampled::Boot {
+                    value: f(c, value),
+                    reps: reps.into_iter().map(|r| f(c, r)).collect(),
+                    seeds,
+                }
+            }
+            _ => return Err(
+                "a bootstrap statistic (trend, corr, argmax) can only be combined with constants"
+                    .into(),
+            ),
+        })
     }
 
     /// The Monte Carlo standard error carried by the constant parts.
     pub fn std_err(&self) -> f64 {
         match self {
-            Sampled::Seeds(_) => 0.0,
             Sampled::Const { std_err, .. } => *std_err,
+            _ => 0.0,
         }
     }
 }
 
-/// Evaluates a quantity; `Err` says why some seed has no value (e.g. a diverged run).
-pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
+/// Evaluates a quantity; `Err` says why it has no value (e.g. a diverged run).
+pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
     Ok(match q {
         Quantity::Const(v) => Sampled::constant(*v),
         Quantity::Truth(d) => {
@@ -92,7 +136,7 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
             }
         }
         Quantity::Estimate(i) => {
-            let per_seed = &results.estimates[*i].per_seed;
+            let per_seed = &ctx.results.estimates[*i].per_seed;
             let mut vals = Vec::with_capacity(per_seed.len());
             for r in per_seed {
                 match r {
@@ -102,9 +146,9 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
             }
             Sampled::Seeds(vals)
         }
-        Quantity::Neg(a) => sample(a, results)?.map(|v| -v, 1.0),
+        Quantity::Neg(a) => sample(a, ctx)?.map(|v| -v, 1.0),
         Quantity::Bin(op, a, b) => {
-            let (a, b) = (sample(a, results)?, sample(b, results)?);
+            let (a, b) = (sample(a, ctx)?, sample(b, ctx)?);
             let (ma, mb) = (a.mean(), b.mean());
             let op = *op;
             // Standard errors of constants propagate to first order.
@@ -116,20 +160,22 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
                     BinOp::Mul => ((mb * sa).powi(2) + (ma * sb).powi(2)).sqrt(),
                     BinOp::Div => ((sa / mb).powi(2) + (ma * sb / (mb * mb)).powi(2)).sqrt(),
                 },
-            )
+            )?
         }
         Quantity::Func(f, args) => {
             let vals: Vec<Sampled> = args
                 .iter()
-                .map(|a| sample(a, results))
+                .map(|a| sample(a, ctx))
                 .collect::<Result<_, _>>()?;
             let f = *f;
             let mut it = vals.into_iter();
             let first = it.next().unwrap_or(Sampled::constant(f64::NAN));
             if f.is_variadic() {
-                it.fold(first, |acc, v| {
-                    acc.zip(v, |x, y| f.apply(&[x, y]), |sa, sb| sa.max(sb))
-                })
+                let mut acc = first;
+                for v in it {
+                    acc = acc.zip(v, |x, y| f.apply(&[x, y]), |sa, sb| sa.max(sb))?;
+                }
+                acc
             } else {
                 // First-order propagation through f, by a central difference at the mean.
                 let m = first.mean();
@@ -141,5 +187,130 @@ pub fn sample(q: &Quantity, results: &Results) -> Result<Sampled, String> {
                 )
             }
         }
+        Quantity::Aggregate(agg, points) => {
+            let vals: Vec<Sampled> = points
+                .iter()
+                .map(|p| sample(p, ctx))
+                .collect::<Result<_, _>>()?;
+            let n = vals.len() as f64;
+            let mut it = vals.into_iter();
+            let mut acc = it.next().unwrap_or(Sampled::constant(f64::NAN));
+            for v in it {
+                acc = match agg {
+                    Agg::Mean => acc.zip(v, |x, y| x + y, |a, b| (a * a + b * b).sqrt())?,
+                    Agg::Min => acc.zip(v, f64::min, f64::max)?,
+                    Agg::Max => acc.zip(v, f64::max, f64::max)?,
+                };
+            }
+            if *agg == Agg::Mean {
+                acc.map(|x| x / n, 1.0 / n)
+            } else {
+                acc
+            }
+        }
+        Quantity::Statistic(stat, a, b) => statistic(*stat, a, b.as_deref(), ctx)?,
+    })
+}
+
+/// The values of a curve as a matrix [point][seed]; constants are repeated over the seeds (at
+/// least `min_seeds` of them, so that a constant curve lines up with a varying one).
+pub fn curve_matrix(c: &Curve, ctx: &Ctx, min_seeds: usize) -> Result<Vec<Vec<f64>>, String> {
+    let vals: Vec<Sampled> = c
+        .points
+        .iter()
+        .map(|p| sample(p, ctx))
+        .collect::<Result<_, _>>()?;
+    let n = vals
+        .iter()
+        .map(|v| match v {
+            Sampled::Seeds(s) => s.len(),
+            _ => 1,
+        })
+        .max()
+        .unwrap_or(1)
+        .max(min_seeds);
+    vals.into_iter()
+        .map(|v| match v {
+            Sampled::Seeds(s) if s.len() == n => Ok(s),
+            Sampled::Seeds(_) => {
+                Err("the points of a curve have different numbers of seeds".into())
+            }
+            Sampled::Const { value, .. } => Ok(vec![value; n]),
+            Sampled::Boot { .. } => Err("a curve cannot be made of bootstrap statistics".into()),
+        })
+        .collect()
+}
+
+/// Mean of each point over the seeds in `idx`.
+pub fn curve_means(m: &[Vec<f64>], idx: &[usize]) -> Vec<f64> {
+    m.iter()
+        .map(|row| idx.iter().map(|&i| row[i]).sum::<f64>() / idx.len() as f64)
+        .collect()
+}
+
+/// A deterministic stream for the bootstrap of one statistic.
+pub fn boot_rng(ctx: &Ctx, text: &str) -> rand_chacha::ChaCha8Rng {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ ctx.seed;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    rand_chacha::ChaCha8Rng::seed_from_u64(h)
+}
+
+/// `reps` bootstrap resamples of seed indices 0..n.
+pub fn resamples(n: usize, reps: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<Vec<usize>> {
+    (0..reps)
+        .map(|_| (0..n).map(|_| rng.random_range(0..n)).collect())
+        .collect()
+}
+
+fn statistic(stat: Statistic, a: &Curve, b: Option<&Curve>, ctx: &Ctx) -> Result<Sampled, String> {
+    let mut ma = curve_matrix(a, ctx, 1)?;
+    let mut mb = b.map(|b| curve_matrix(b, ctx, 1)).transpose()?;
+    if let (Some(m), Some(b)) = (&mb, b) {
+        // Line a constant curve up with a varying one.
+        let n = ma[0].len().max(m[0].len());
+        ma = curve_matrix(a, ctx, n)?;
+        mb = Some(curve_matrix(b, ctx, n)?);
+    }
+    let n = ma[0].len();
+    if let Some(mb) = &mb {
+        if mb[0].len() != n {
+            return Err("the two curves of corr have different numbers of seeds".into());
+        }
+    }
+    let f = |idx: &[usize]| -> f64 {
+        let ya = curve_means(&ma, idx);
+        match stat {
+            Statistic::MonotoneTrend => stats::spearman(&a.xs, &ya),
+            Statistic::Argmax => {
+                let i = (0..ya.len())
+                    .max_by(|&i, &j| ya[i].total_cmp(&ya[j]))
+                    .unwrap_or(0);
+                a.xs[i]
+            }
+            Statistic::Corr(method) => {
+                let yb = curve_means(mb.as_ref().expect("corr has two curves"), idx);
+                match method {
+                    CorrMethod::Spearman => stats::spearman(&ya, &yb),
+                    CorrMethod::Kendall => stats::kendall(&ya, &yb),
+                    CorrMethod::Pearson => stats::pearson(&ya, &yb),
+                }
+            }
+        }
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let value = f(&all);
+    let mut rng = boot_rng(ctx, &a.text);
+    let reps = resamples(n, ctx.replicates, &mut rng)
+        .iter()
+        .map(|idx| f(idx))
+        .filter(|v| v.is_finite())
+        .collect();
+    Ok(Sampled::Boot {
+        value,
+        reps,
+        seeds: n,
     })
 }

@@ -18,7 +18,9 @@ pub struct Estimate {
 
 /// The one-sided quantile at confidence `conf` (e.g. 1.833 for 95% at 9 df).
 pub fn quantile(conf: f64, df: f64) -> f64 {
-    if df.is_infinite() {
+    // Beyond a few thousand degrees of freedom t and normal agree to 1e-4 (and statrs'
+    // inverse t slows down there).
+    if df.is_infinite() || df > 5000.0 {
         Normal::standard().inverse_cdf(conf)
     } else {
         StudentsT::new(0.0, 1.0, df.max(1.0))
@@ -93,6 +95,9 @@ impl Estimate {
         let mut n = ((quantile(conf, f64::INFINITY) * self.sd / self.mean).powi(2))
             .ceil()
             .max(2.0);
+        if !n.is_finite() || n > 1e6 {
+            return None;
+        }
         for _ in 0..20 {
             let next = ((quantile(conf, n - 1.0) * self.sd / self.mean).powi(2))
                 .ceil()
@@ -152,5 +157,247 @@ mod tests {
         let a = one_sample(&[0.1, -0.05, 0.2], 0.0);
         let b = one_sample(&[0.1, -0.2, 0.35], 0.0);
         assert!(b.seeds_needed(0.95).unwrap() > a.seeds_needed(0.95).unwrap());
+    }
+}
+
+/// P(T <= x) for Student's t with `df` degrees of freedom (normal when infinite).
+pub fn t_cdf(x: f64, df: f64) -> f64 {
+    if df.is_infinite() || df > 5000.0 {
+        Normal::standard().cdf(x)
+    } else {
+        StudentsT::new(0.0, 1.0, df.max(1.0))
+            .map(|t| t.cdf(x))
+            .unwrap_or(0.5)
+    }
+}
+
+/// Holm's step-down adjustment: adjusted p-values in the input order.
+pub fn holm(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
+    let mut adj = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        let v = ((m - rank) as f64 * ps[i]).min(1.0);
+        running = running.max(v);
+        adj[i] = running;
+    }
+    adj
+}
+
+/// Average ranks (1-based), ties sharing their mean rank.
+pub fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut r = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for k in i..=j {
+            r[idx[k]] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson's correlation (NaN when either side is constant).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma).powi(2);
+        sbb += (y - mb).powi(2);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Spearman's rho: Pearson's correlation of the ranks.
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    pearson(&ranks(a), &ranks(b))
+}
+
+/// Kendall's tau-b.
+pub fn kendall(a: &[f64], b: &[f64]) -> f64 {
+    let (mut conc, mut disc, mut ties_a, mut ties_b) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    for i in 0..a.len() {
+        for j in i + 1..a.len() {
+            let (da, db) = (a[i] - a[j], b[i] - b[j]);
+            if da == 0.0 && db == 0.0 {
+                continue;
+            } else if da == 0.0 {
+                ties_a += 1.0;
+            } else if db == 0.0 {
+                ties_b += 1.0;
+            } else if da * db > 0.0 {
+                conc += 1.0;
+            } else {
+                disc += 1.0;
+            }
+        }
+    }
+    (conc - disc) / ((conc + disc + ties_a) * (conc + disc + ties_b)).sqrt()
+}
+
+/// The sampling distribution of a margin (positive: the claim holds).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Known exactly.
+    Exact(f64),
+    /// Mean, standard error and degrees of freedom of a t (or normal) approximation.
+    T(Estimate),
+    /// A point estimate with bootstrap replicates.
+    Boot { point: f64, reps: Vec<f64> },
+}
+
+impl Dist {
+    pub fn mean(&self) -> f64 {
+        match self {
+            Dist::Exact(m) => *m,
+            Dist::T(e) => e.mean,
+            Dist::Boot { point, .. } => *point,
+        }
+    }
+
+    pub fn shift(&self, d: f64) -> Dist {
+        match self {
+            Dist::Exact(m) => Dist::Exact(m + d),
+            Dist::T(e) => Dist::T(Estimate {
+                mean: e.mean + d,
+                ..*e
+            }),
+            Dist::Boot { point, reps } => Dist::Boot {
+                point: point + d,
+                reps: reps.iter().map(|r| r + d).collect(),
+            },
+        }
+    }
+
+    pub fn negate(&self) -> Dist {
+        match self {
+            Dist::Exact(m) => Dist::Exact(-m),
+            Dist::T(e) => Dist::T(Estimate {
+                mean: -e.mean,
+                ..*e
+            }),
+            Dist::Boot { point, reps } => Dist::Boot {
+                point: -point,
+                reps: reps.iter().map(|r| -r).collect(),
+            },
+        }
+    }
+
+    fn exact(&self) -> Option<f64> {
+        match self {
+            Dist::Exact(m) => Some(*m),
+            Dist::T(e) if e.std_err == 0.0 => Some(e.mean),
+            _ => None,
+        }
+    }
+
+    /// One-sided p-value for "the margin is positive" (`>= 0` when not strict).
+    pub fn p_verify(&self, strict: bool) -> f64 {
+        if let Some(m) = self.exact() {
+            return if m > 0.0 || (m == 0.0 && !strict) {
+                0.0
+            } else {
+                1.0
+            };
+        }
+        match self {
+            Dist::T(e) => 1.0 - t_cdf(e.mean / e.std_err, e.df),
+            Dist::Boot { reps, .. } => frac(reps, |r| r <= 0.0),
+            Dist::Exact(_) => unreachable!(),
+        }
+    }
+
+    /// One-sided p-value for "the margin is negative" (`<= 0` when strict).
+    pub fn p_refute(&self, strict: bool) -> f64 {
+        if let Some(m) = self.exact() {
+            return if m < 0.0 || (m == 0.0 && strict) {
+                0.0
+            } else {
+                1.0
+            };
+        }
+        match self {
+            Dist::T(e) => t_cdf(e.mean / e.std_err, e.df),
+            Dist::Boot { reps, .. } => frac(reps, |r| r >= 0.0),
+            Dist::Exact(_) => unreachable!(),
+        }
+    }
+
+    /// One-sided lower and upper limits at confidence `conf`.
+    pub fn limits(&self, conf: f64) -> (f64, f64) {
+        match self {
+            Dist::Exact(m) => (*m, *m),
+            Dist::T(e) => e.limits(conf),
+            Dist::Boot { reps, .. } => (percentile(reps, 1.0 - conf), percentile(reps, conf)),
+        }
+    }
+}
+
+fn frac(v: &[f64], f: impl Fn(f64) -> bool) -> f64 {
+    if v.is_empty() {
+        return 1.0;
+    }
+    v.iter().filter(|&&x| f(x)).count() as f64 / v.len() as f64
+}
+
+/// The q-quantile of a sample (linear interpolation between order statistics).
+pub fn percentile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let pos = q.clamp(0.0, 1.0) * (s.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    s[lo] + (s[hi] - s[lo]) * (pos - lo as f64)
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn holm_by_hand() {
+        // p = (0.01, 0.04, 0.03), m = 3: sorted 0.01*3 = 0.03, 0.03*2 = 0.06, 0.04*1 -> max 0.06.
+        let a = holm(&[0.01, 0.04, 0.03]);
+        assert!((a[0] - 0.03).abs() < 1e-12);
+        assert!((a[2] - 0.06).abs() < 1e-12);
+        assert!((a[1] - 0.06).abs() < 1e-12);
+    }
+
+    #[test]
+    fn correlations_by_hand() {
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let y = [2.0, 1.0, 4.0, 3.0, 5.0];
+        // Spearman: d = (1,-1,1,-1,0), sum d^2 = 4, rho = 1 - 6*4/(5*24) = 0.8.
+        assert!((spearman(&x, &y) - 0.8).abs() < 1e-12);
+        // Kendall: 8 concordant, 2 discordant of 10 pairs -> 0.6.
+        assert!((kendall(&x, &y) - 0.6).abs() < 1e-12);
+        // Pearson of y on x: cov 2.0 over var 2.5 each -> 0.8.
+        assert!((pearson(&x, &y) - 0.8).abs() < 1e-12);
+        assert_eq!(ranks(&[3.0, 1.0, 3.0]), vec![2.5, 1.0, 2.5]);
+    }
+
+    #[test]
+    fn p_values_match_intervals() {
+        let d = Dist::T(one_sample(&[0.5, 0.7, 0.2, 0.9, 0.4], 0.0));
+        let (lo, _) = d.limits(0.95);
+        // The lower limit is above 0 exactly when the one-sided p-value is below 5%.
+        assert_eq!(lo > 0.0, d.p_verify(false) < 0.05);
+        let e = Dist::Exact(0.0);
+        assert_eq!(e.p_verify(false), 0.0);
+        assert_eq!(e.p_verify(true), 1.0);
+        assert_eq!(e.p_refute(true), 0.0);
     }
 }

@@ -1,16 +1,22 @@
-//! Deciding claims. A comparison `a OP b within d` holds when its margin (b - a + d for `<`,
-//! `<=`; a - b + d for `>`, `>=`) is positive. The margin is estimated over seeds (paired by
-//! seed where both sides come from the same seeds, Welch otherwise) with a one-sided interval:
-//! VERIFIED when the lower limit is above 0, REFUTED when the upper limit is below 0,
-//! INCONCLUSIVE otherwise. A conjunction (`and`, `forall`, a trend's consecutive steps) is
-//! VERIFIED when every part is VERIFIED at the claim's level (intersection-union test), and
-//! REFUTED when some part is REFUTED at the Bonferroni level 1 - (1 - level) / parts.
+//! Deciding claims (docs/semantics.md states the rules with their formulas).
+//!
+//! Every proposition gets two p-values: one for "it holds" (verification) and one for "it is
+//! false" (refutation). A comparison's margin (positive when it holds) has a t distribution over
+//! seeds (paired by seed, Welch when seed counts differ, a percentile bootstrap under
+//! `--bootstrap`), from which both one-sided p-values follow. Conjunctions (`and`, `forall`,
+//! trends) verify when every part does (intersection-union: the largest p) and are refuted when
+//! some part is (Bonferroni over the parts); `exists` is the mirror image. Across the claims of
+//! a file both families of p-values are adjusted by Holm's procedure; a claim is VERIFIED when
+//! its adjusted verification p-value is at most 1 - its confidence, REFUTED when its adjusted
+//! refutation p-value is, and INCONCLUSIVE otherwise, with the reason.
 
 use std::fmt;
 
-use super::sample::{sample, Sampled};
-use super::stats::{self, Estimate};
-use crate::check::{ClaimSpec, Comparison, Program, Prop, Quantity};
+use rand_distr::{Distribution as _, Normal};
+
+use super::sample::{boot_rng, curve_matrix, curve_means, resamples, sample, Ctx, Sampled};
+use super::stats::{self, Dist, Estimate};
+use crate::check::{ClaimSpec, Comparison, Curve, Program, Prop, Quantity};
 use crate::syntax::ast::{CmpOp, Expect};
 use crate::train::Results;
 
@@ -43,26 +49,57 @@ impl Verdict {
     }
 }
 
-/// The evidence for one comparison.
+/// How verdicts are computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Seeds the bootstrap streams (the file seed).
+    pub seed: u64,
+    /// `--bootstrap N`: percentile-bootstrap intervals for margins instead of Student t.
+    pub bootstrap: Option<usize>,
+    /// Replicates for statistics of curves when `bootstrap` is not set.
+    pub replicates: usize,
+    /// Adjust across the claims of a file with Holm's procedure.
+    pub holm: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            seed: 0,
+            bootstrap: None,
+            replicates: 2000,
+            holm: true,
+        }
+    }
+}
+
+/// The evidence for one comparison (or one peak).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Evidence {
-    /// The sweep point or conjunct this comparison is (empty for a single comparison).
+    /// The sweep point or conjunct this is (empty for a single comparison).
     pub label: String,
     pub text: String,
-    pub op: CmpOp,
+    pub op: Option<CmpOp>,
     /// Mean of each side (over seeds where it varies).
     pub lhs: f64,
     pub rhs: f64,
-    /// Per-seed values of each side (empty for constants).
+    /// Per-seed values of each side (empty for constants and statistics).
     pub lhs_seeds: Vec<f64>,
     pub rhs_seeds: Vec<f64>,
-    /// The margin's estimate (positive means the comparison holds) and one-sided limits.
-    pub margin: Option<Estimate>,
+    /// The margin's point estimate (for `==`: lhs - rhs) and its one-sided limits at the
+    /// claim's level (for `==` together a two-sided interval at 1 - 2 alpha).
+    pub margin: f64,
     pub lower: f64,
     pub upper: f64,
-    pub method: &'static str,
-    pub verdict: Verdict,
+    /// Seeds behind the margin (0 for constants).
+    pub n: usize,
+    pub method: String,
+    pub p_verify: f64,
+    pub p_refute: f64,
     pub reason: Option<String>,
+    /// The standard deviation of the margin over seeds, for the "seeds needed" estimate.
+    #[serde(skip)]
+    estimate: Option<Estimate>,
 }
 
 /// A decided claim.
@@ -76,6 +113,11 @@ pub struct ClaimResult {
     pub met: bool,
     pub confidence: f64,
     pub tolerance: f64,
+    /// Raw p-values for "holds" and "is false", and the same after Holm's adjustment.
+    pub p_verify: f64,
+    pub p_refute: f64,
+    pub p_verify_adjusted: f64,
+    pub p_refute_adjusted: f64,
     /// Why the claim is INCONCLUSIVE (or what refuted it).
     pub reason: Option<String>,
     pub evidence: Vec<Evidence>,
@@ -85,39 +127,139 @@ pub struct ClaimResult {
     pub seconds: f64,
 }
 
-/// Decides every claim of a program from its results.
-pub fn evaluate_claims(program: &Program, results: &Results) -> Vec<ClaimResult> {
-    program
-        .claims
-        .iter()
-        .map(|c| evaluate_claim(c, program, results))
-        .collect()
+/// Two p-values and, where one is missing, why.
+#[derive(Debug, Clone)]
+struct Tested {
+    p_verify: f64,
+    p_refute: f64,
+    reason: Option<String>,
+    /// The part that refutes a conjunction.
+    refuted_by: Option<String>,
 }
 
-fn evaluate_claim(c: &ClaimSpec, program: &Program, results: &Results) -> ClaimResult {
+/// Decides every claim of a program from its results.
+pub fn evaluate_claims(
+    program: &Program,
+    results: &Results,
+    settings: &Settings,
+) -> Vec<ClaimResult> {
+    let ctx = Ctx {
+        results,
+        replicates: settings.bootstrap.unwrap_or(settings.replicates),
+        seed: settings.seed,
+    };
+    let mut out: Vec<ClaimResult> = program
+        .claims
+        .iter()
+        .map(|c| evaluate_claim(c, program, &ctx, settings))
+        .collect();
+    let (pv, pr): (Vec<f64>, Vec<f64>) = out.iter().map(|c| (c.p_verify, c.p_refute)).unzip();
+    let (av, ar) = if settings.holm {
+        (stats::holm(&pv), stats::holm(&pr))
+    } else {
+        (pv, pr)
+    };
+    let m = out.len();
+    for (i, c) in out.iter_mut().enumerate() {
+        c.p_verify_adjusted = av[i];
+        c.p_refute_adjusted = ar[i];
+        let alpha = 1.0 - c.confidence;
+        c.verdict = if av[i] <= alpha {
+            Verdict::Verified
+        } else if ar[i] <= alpha {
+            Verdict::Refuted
+        } else {
+            Verdict::Inconclusive
+        };
+        c.met = c.verdict.meets(c.expect);
+        c.reason = match c.verdict {
+            Verdict::Verified => None,
+            Verdict::Refuted => c.reason.take(),
+            Verdict::Inconclusive => Some(inconclusive_reason(c, alpha, m)),
+        };
+    }
+    out
+}
+
+fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
+    if let Some(r) = c.evidence.iter().find_map(|e| e.reason.clone()) {
+        return r;
+    }
+    if c.p_verify <= alpha {
+        return format!(
+            "verified at the raw level (p = {:.4}) but not after Holm's adjustment over {m} claims (p = {:.4}); more seeds would settle it",
+            c.p_verify, c.p_verify_adjusted
+        );
+    }
+    if c.p_refute <= alpha {
+        return format!(
+            "refuted at the raw level (p = {:.4}) but not after Holm's adjustment over {m} claims (p = {:.4}); more seeds would settle it",
+            c.p_refute, c.p_refute_adjusted
+        );
+    }
+    // The least settled comparison: the one whose interval straddles 0 the most.
+    let worst = c.evidence.iter().max_by(|a, b| {
+        a.p_verify
+            .min(a.p_refute)
+            .total_cmp(&b.p_verify.min(b.p_refute))
+    });
+    match worst {
+        Some(e) => {
+            let needed = e
+                .estimate
+                .and_then(|est| est.seeds_needed(1.0 - alpha / m.max(1) as f64));
+            let at = if e.label.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", e.label)
+            };
+            match needed {
+                Some(n) if n > e.n => format!(
+                    "the interval [{:+.4}, {:+.4}] of the margin{at} contains 0; about {n} seeds would likely settle it at the observed spread",
+                    e.lower, e.upper
+                ),
+                _ if e.n == 0 => format!(
+                    "the interval [{:+.4}, {:+.4}]{at} contains 0",
+                    e.lower, e.upper
+                ),
+                _ => format!(
+                    "the interval [{:+.4}, {:+.4}] of the margin{at} contains 0; the difference is too small to settle with these seeds",
+                    e.lower, e.upper
+                ),
+            }
+        }
+        None => "no evidence".into(),
+    }
+}
+
+fn evaluate_claim(c: &ClaimSpec, program: &Program, ctx: &Ctx, settings: &Settings) -> ClaimResult {
     let mut evidence = Vec::new();
-    let (verdict, reason) = decide(&c.prop, c, c.confidence, results, "", &mut evidence);
+    let t = decide(&c.prop, c, ctx, settings, "", &mut evidence);
     let seeds = evidence
         .iter()
-        .map(|e| e.lhs_seeds.len().max(e.rhs_seeds.len()))
+        .map(|e| e.lhs_seeds.len().max(e.rhs_seeds.len()).max(e.n))
         .max()
         .unwrap_or(0);
     let mut runs = Vec::new();
     collect_runs(&c.prop, program, &mut runs);
     let seconds = runs
         .iter()
-        .filter_map(|r| results.runs.get(r.as_str()))
+        .filter_map(|r| ctx.results.runs.get(r.as_str()))
         .map(|r| r.train_seconds)
-        .sum();
+        .fold(0.0, |a, b| a + b);
     ClaimResult {
         title: c.title.clone(),
         text: c.text.clone(),
-        verdict,
+        verdict: Verdict::Inconclusive,
         expect: c.expect,
-        met: verdict.meets(c.expect),
+        met: false,
         confidence: c.confidence,
         tolerance: c.tolerance,
-        reason,
+        p_verify: t.p_verify,
+        p_refute: t.p_refute,
+        p_verify_adjusted: t.p_verify,
+        p_refute_adjusted: t.p_refute,
+        reason: t.refuted_by.map(|p| format!("refuted at {p}")),
         evidence,
         seeds,
         seconds,
@@ -138,7 +280,15 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
                 q(a, program, out);
                 q(b, program, out);
             }
-            Quantity::Func(_, args) => args.iter().for_each(|a| q(a, program, out)),
+            Quantity::Func(_, args) | Quantity::Aggregate(_, args) => {
+                args.iter().for_each(|a| q(a, program, out))
+            }
+            Quantity::Statistic(_, a, b) => {
+                a.points.iter().for_each(|p| q(p, program, out));
+                if let Some(b) = b {
+                    b.points.iter().for_each(|p| q(p, program, out));
+                }
+            }
             Quantity::Const(_) | Quantity::Truth(_) => {}
         }
     }
@@ -147,70 +297,92 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
             q(&c.lhs, program, out);
             q(&c.rhs, program, out);
         }
-        Prop::All { parts, .. } => parts
+        Prop::All { parts, .. } | Prop::Any { parts, .. } => parts
             .iter()
             .for_each(|(_, p)| collect_runs(p, program, out)),
+        Prop::Peak(curve) => curve.points.iter().for_each(|p| q(p, program, out)),
     }
 }
 
-/// Decides a proposition at confidence `conf`; pushes the evidence of each comparison.
+fn join_label(outer: &str, inner: &str) -> String {
+    if outer.is_empty() {
+        inner.to_string()
+    } else {
+        format!("{outer}, {inner}")
+    }
+}
+
+/// Tests a proposition; pushes the evidence of each comparison.
 fn decide(
     p: &Prop,
     c: &ClaimSpec,
-    conf: f64,
-    results: &Results,
+    ctx: &Ctx,
+    settings: &Settings,
     label: &str,
     evidence: &mut Vec<Evidence>,
-) -> (Verdict, Option<String>) {
+) -> Tested {
     match p {
         Prop::Compare(cmp) => {
-            let ev = compare(cmp, c.tolerance, conf, results, label);
-            let out = (ev.verdict, ev.reason.clone());
+            let ev = compare(cmp, c, ctx, settings, label);
+            let t = Tested {
+                p_verify: ev.p_verify,
+                p_refute: ev.p_refute,
+                reason: ev.reason.clone(),
+                refuted_by: None,
+            };
             evidence.push(ev);
-            out
+            t
         }
-        Prop::All { parts, .. } => {
+        Prop::Peak(curve) => {
+            let ev = peak(curve, ctx, label);
+            let t = Tested {
+                p_verify: ev.p_verify,
+                p_refute: ev.p_refute,
+                reason: ev.reason.clone(),
+                refuted_by: None,
+            };
+            evidence.push(ev);
+            t
+        }
+        Prop::All { parts, .. } | Prop::Any { parts, .. } => {
+            let all = matches!(p, Prop::All { .. });
             let m = parts.len().max(1) as f64;
-            let strict_conf = 1.0 - (1.0 - conf) / m;
-            let mut all_verified = true;
-            let mut refuted_by = None;
-            let mut first_reason = None;
-            for (l, part) in parts {
-                let lab = if label.is_empty() {
-                    l.clone()
-                } else {
-                    format!("{label}, {l}")
-                };
-                let (v, reason) = decide(part, c, conf, results, &lab, evidence);
-                if v != Verdict::Verified {
-                    all_verified = false;
-                    if first_reason.is_none() {
-                        first_reason = reason.map(|r| format!("{lab}: {r}"));
-                    }
+            let tested: Vec<(String, Tested)> = parts
+                .iter()
+                .map(|(l, part)| {
+                    let lab = join_label(label, l);
+                    let t = decide(part, c, ctx, settings, &lab, evidence);
+                    (lab, t)
+                })
+                .collect();
+            let max = |f: fn(&Tested) -> f64| tested.iter().map(|(_, t)| f(t)).fold(0.0, f64::max);
+            let min_at = |f: fn(&Tested) -> f64| {
+                tested
+                    .iter()
+                    .min_by(|a, b| f(&a.1).total_cmp(&f(&b.1)))
+                    .map(|(l, t)| (l.clone(), f(t)))
+                    .unwrap_or_default()
+            };
+            let reason = tested
+                .iter()
+                .find_map(|(l, t)| t.reason.as_ref().map(|r| format!("{l}: {r}")));
+            if all {
+                // Intersection-union for "every part holds"; Bonferroni for "some part fails".
+                let (part, p_min) = min_at(|t| t.p_refute);
+                Tested {
+                    p_verify: max(|t| t.p_verify),
+                    p_refute: (m * p_min).min(1.0),
+                    reason,
+                    refuted_by: Some(part),
                 }
-                if refuted_by.is_none() {
-                    let (rv, _) = decide(part, c, strict_conf, results, &lab, &mut Vec::new());
-                    if rv == Verdict::Refuted {
-                        refuted_by = Some(lab.clone());
-                    }
-                }
-            }
-            if all_verified {
-                (Verdict::Verified, None)
-            } else if let Some(part) = refuted_by {
-                (
-                    Verdict::Refuted,
-                    Some(format!(
-                        "refuted at {part} (at the Bonferroni level {:.2}% over {} parts)",
-                        100.0 * strict_conf,
-                        parts.len()
-                    )),
-                )
             } else {
-                (
-                    Verdict::Inconclusive,
-                    first_reason.or(Some("not every part is verified".into())),
-                )
+                let (_, p_min) = min_at(|t| t.p_verify);
+                Tested {
+                    p_verify: (m * p_min).min(1.0),
+                    p_refute: max(|t| t.p_refute),
+                    reason,
+                    refuted_by: None,
+                }
             }
         }
     }
@@ -219,27 +391,150 @@ fn decide(
 fn seeds_of(s: &Sampled) -> Vec<f64> {
     match s {
         Sampled::Seeds(v) => v.clone(),
-        Sampled::Const { .. } => Vec::new(),
+        _ => Vec::new(),
     }
 }
 
-fn compare(cmp: &Comparison, tol: f64, conf: f64, results: &Results, label: &str) -> Evidence {
+/// The distribution of `hi - lo`: paired t when both vary over the same seeds, Welch when their
+/// seed counts differ, exact for constants, bootstrap for statistics or under `--bootstrap`.
+fn difference(
+    hi: &Sampled,
+    lo: &Sampled,
+    ctx: &Ctx,
+    settings: &Settings,
+    text: &str,
+) -> Result<(Dist, &'static str, Option<Estimate>), String> {
+    let extra_se = (hi.std_err().powi(2) + lo.std_err().powi(2)).sqrt();
+    let mut rng = boot_rng(ctx, text);
+    let noise = |rng: &mut rand_chacha::ChaCha8Rng| -> f64 {
+        if extra_se > 0.0 {
+            Normal::new(0.0, extra_se)
+                .map(|n| n.sample(rng))
+                .unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    };
+    match (hi, lo) {
+        (Sampled::Boot { .. }, _) | (_, Sampled::Boot { .. }) => {
+            let d = hi.clone().zip(lo.clone(), |a, b| a - b, |a, b| a.max(b))?;
+            let Sampled::Boot { value, reps, seeds } = d else {
+                unreachable!("a bootstrap side gives a bootstrap difference")
+            };
+            let e = Estimate {
+                mean: value,
+                std_err: f64::NAN,
+                df: f64::INFINITY,
+                n: seeds,
+                sd: 0.0,
+            };
+            Ok((
+                Dist::Boot { point: value, reps },
+                "bootstrap over seeds",
+                Some(e),
+            ))
+        }
+        (Sampled::Const { .. }, Sampled::Const { .. }) => {
+            let m = hi.mean() - lo.mean();
+            if extra_se > 0.0 {
+                let e = Estimate {
+                    mean: m,
+                    std_err: extra_se,
+                    df: f64::INFINITY,
+                    n: 0,
+                    sd: 0.0,
+                };
+                Ok((Dist::T(e), "normal (Monte Carlo error)", None))
+            } else {
+                Ok((Dist::Exact(m), "exact", None))
+            }
+        }
+        (Sampled::Seeds(a), Sampled::Seeds(b)) if a.len() != b.len() => {
+            let mut e = stats::welch(b, a);
+            e.std_err = (e.std_err.powi(2) + extra_se.powi(2)).sqrt();
+            if let Some(reps) = settings.bootstrap {
+                let ra = resamples(a.len(), reps, &mut rng);
+                let rb = resamples(b.len(), reps, &mut rng);
+                let mean = |v: &[f64], idx: &[usize]| {
+                    idx.iter().map(|&i| v[i]).sum::<f64>() / idx.len() as f64
+                };
+                let reps = ra
+                    .iter()
+                    .zip(&rb)
+                    .map(|(ia, ib)| mean(a, ia) - mean(b, ib) + noise(&mut rng))
+                    .collect();
+                return Ok((
+                    Dist::Boot {
+                        point: e.mean,
+                        reps,
+                    },
+                    "bootstrap (unpaired)",
+                    Some(e),
+                ));
+            }
+            Ok((Dist::T(e), "Welch t", Some(e)))
+        }
+        _ => {
+            let d = hi
+                .clone()
+                .zip(lo.clone(), |h, l| h - l, |a, b| (a * a + b * b).sqrt())?;
+            let Sampled::Seeds(d) = d else {
+                unreachable!("one side varies over seeds")
+            };
+            if d.len() < 2 {
+                return Err(format!(
+                    "only {} seed: an interval needs at least 2 (set `seeds:` or --seeds)",
+                    d.len()
+                ));
+            }
+            let e = stats::one_sample(&d, extra_se);
+            if let Some(reps) = settings.bootstrap {
+                let reps = resamples(d.len(), reps, &mut rng)
+                    .iter()
+                    .map(|idx| {
+                        idx.iter().map(|&i| d[i]).sum::<f64>() / d.len() as f64 + noise(&mut rng)
+                    })
+                    .collect();
+                return Ok((
+                    Dist::Boot {
+                        point: e.mean,
+                        reps,
+                    },
+                    "bootstrap (paired)",
+                    Some(e),
+                ));
+            }
+            Ok((Dist::T(e), "paired t", Some(e)))
+        }
+    }
+}
+
+fn compare(
+    cmp: &Comparison,
+    c: &ClaimSpec,
+    ctx: &Ctx,
+    settings: &Settings,
+    label: &str,
+) -> Evidence {
     let mut ev = Evidence {
         label: label.to_string(),
         text: cmp.text.clone(),
-        op: cmp.op,
+        op: Some(cmp.op),
         lhs: f64::NAN,
         rhs: f64::NAN,
         lhs_seeds: Vec::new(),
         rhs_seeds: Vec::new(),
-        margin: None,
+        margin: f64::NAN,
         lower: f64::NAN,
         upper: f64::NAN,
-        method: "",
-        verdict: Verdict::Inconclusive,
+        n: 0,
+        method: String::new(),
+        p_verify: 1.0,
+        p_refute: 1.0,
         reason: None,
+        estimate: None,
     };
-    let (lhs, rhs) = match (sample(&cmp.lhs, results), sample(&cmp.rhs, results)) {
+    let (lhs, rhs) = match (sample(&cmp.lhs, ctx), sample(&cmp.rhs, ctx)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             ev.reason = Some(e);
@@ -250,83 +545,109 @@ fn compare(cmp: &Comparison, tol: f64, conf: f64, results: &Results, label: &str
     ev.rhs = rhs.mean();
     ev.lhs_seeds = seeds_of(&lhs);
     ev.rhs_seeds = seeds_of(&rhs);
+    let tol = c.tolerance * cmp.tol_sign;
+    let key = format!("{label}|{}", cmp.text);
     // Orient so that a positive margin means the claim holds.
-    let (lo_side, hi_side) = match cmp.op {
-        CmpOp::Lt | CmpOp::Le => (lhs, rhs),
-        CmpOp::Gt | CmpOp::Ge => (rhs, lhs),
+    let (hi, lo) = match cmp.op {
+        CmpOp::Lt | CmpOp::Le => (&rhs, &lhs),
+        CmpOp::Gt | CmpOp::Ge | CmpOp::Eq => (&lhs, &rhs),
     };
-    let strict = matches!(cmp.op, CmpOp::Lt | CmpOp::Gt);
-    let extra_se = (lo_side.std_err().powi(2) + hi_side.std_err().powi(2)).sqrt();
-    let (est, method) = match (&lo_side, &hi_side) {
-        (Sampled::Seeds(a), Sampled::Seeds(b)) if a.len() != b.len() => {
-            let mut e = stats::welch(a, b);
-            e.std_err = (e.std_err.powi(2) + extra_se.powi(2)).sqrt();
-            (e, "Welch t")
-        }
-        (Sampled::Const { .. }, Sampled::Const { .. }) => {
-            let m = hi_side.mean() - lo_side.mean();
-            (
-                Estimate {
-                    mean: m,
-                    std_err: extra_se,
-                    df: f64::INFINITY,
-                    n: 0,
-                    sd: 0.0,
-                },
-                if extra_se > 0.0 {
-                    "normal (Monte Carlo error)"
-                } else {
-                    "exact"
-                },
-            )
-        }
-        _ => {
-            let d = hi_side.zip(lo_side, |h, l| h - l, |a, b| (a * a + b * b).sqrt());
-            let Sampled::Seeds(d) = d else {
-                unreachable!("one side varies over seeds")
-            };
-            if d.len() < 2 {
-                ev.reason = Some(format!(
-                    "only {} seed: an interval needs at least 2 (set `seeds:` or --seeds)",
-                    d.len()
-                ));
-                return ev;
-            }
-            (stats::one_sample(&d, extra_se), "paired t")
+    let (dist, method, est) = match difference(hi, lo, ctx, settings, &key) {
+        Ok(d) => d,
+        Err(reason) => {
+            ev.reason = Some(reason);
+            return ev;
         }
     };
-    let est = Estimate {
-        mean: est.mean + tol,
-        ..est
-    };
-    let (lower, upper) = est.limits(conf);
-    ev.margin = Some(est);
-    ev.lower = lower;
-    ev.upper = upper;
-    ev.method = method;
-    if !est.mean.is_finite() || lower.is_nan() {
+    ev.n = est.map(|e| e.n).unwrap_or(0);
+    ev.estimate = est;
+    if !dist.mean().is_finite() {
         ev.reason = Some("the margin is not a finite number".into());
         return ev;
     }
-    let holds_at_zero = !strict;
-    ev.verdict = if lower > 0.0 || (lower == 0.0 && holds_at_zero && est.std_err == 0.0) {
-        Verdict::Verified
-    } else if upper < 0.0 || (upper == 0.0 && strict && est.std_err == 0.0) {
-        Verdict::Refuted
-    } else {
-        Verdict::Inconclusive
+    if cmp.op == CmpOp::Eq {
+        // Two one-sided tests: lhs - rhs > -d and lhs - rhs < d.
+        let lower = dist.shift(c.tolerance);
+        let upper = dist.negate().shift(c.tolerance);
+        ev.p_verify = lower.p_verify(false).max(upper.p_verify(false));
+        ev.p_refute = (2.0 * lower.p_refute(false).min(upper.p_refute(false))).min(1.0);
+        let (lo_lim, hi_lim) = dist.limits(c.confidence);
+        ev.margin = dist.mean();
+        ev.lower = lo_lim;
+        ev.upper = hi_lim;
+        ev.method = format!("TOST, {method}");
+        return ev;
+    }
+    let strict = matches!(cmp.op, CmpOp::Lt | CmpOp::Gt);
+    let margin = dist.shift(tol);
+    ev.p_verify = margin.p_verify(strict);
+    ev.p_refute = margin.p_refute(strict);
+    let (lo_lim, hi_lim) = margin.limits(c.confidence);
+    ev.margin = margin.mean();
+    ev.lower = lo_lim;
+    ev.upper = hi_lim;
+    ev.method = method.to_string();
+    ev
+}
+
+/// `peak(X -> q)`: the argmax of the seed-averaged curve is strictly inside the sweep, decided by
+/// the share of bootstrap resamples of seeds whose argmax is interior.
+fn peak(curve: &Curve, ctx: &Ctx, label: &str) -> Evidence {
+    let mut ev = Evidence {
+        label: label.to_string(),
+        text: format!("argmax of {} over {}", curve.text, curve.var),
+        op: None,
+        lhs: f64::NAN,
+        rhs: f64::NAN,
+        lhs_seeds: Vec::new(),
+        rhs_seeds: Vec::new(),
+        margin: f64::NAN,
+        lower: f64::NAN,
+        upper: f64::NAN,
+        n: 0,
+        method: "bootstrap over seeds of the argmax".into(),
+        p_verify: 1.0,
+        p_refute: 1.0,
+        reason: None,
+        estimate: None,
     };
-    if ev.verdict == Verdict::Inconclusive {
-        ev.reason = Some(match est.seeds_needed(conf) {
-            Some(n) if n > est.n => format!(
-                "the {:.0}% interval [{lower:.4}, {upper:.4}] of the margin contains 0; about {n} seeds would likely settle it at the observed spread",
-                100.0 * conf
-            ),
-            _ => format!(
-                "the {:.0}% interval [{lower:.4}, {upper:.4}] of the margin contains 0; the difference is too small to settle",
-                100.0 * conf
-            ),
-        });
+    let m = match curve_matrix(curve, ctx, 1) {
+        Ok(m) => m,
+        Err(e) => {
+            ev.reason = Some(e);
+            return ev;
+        }
+    };
+    let n = m[0].len();
+    let argmax = |means: &[f64]| {
+        (0..means.len())
+            .max_by(|&i, &j| means[i].total_cmp(&means[j]))
+            .unwrap_or(0)
+    };
+    let all: Vec<usize> = (0..n).collect();
+    let at = argmax(&curve_means(&m, &all));
+    let last = m.len() - 1;
+    let mut rng = boot_rng(ctx, &curve.text);
+    let reps = resamples(n, ctx.replicates, &mut rng);
+    let interior = reps
+        .iter()
+        .filter(|idx| {
+            let a = argmax(&curve_means(&m, idx));
+            a != 0 && a != last
+        })
+        .count() as f64
+        / reps.len().max(1) as f64;
+    ev.n = n;
+    ev.lhs = curve.xs[at];
+    ev.margin = interior;
+    ev.lower = interior;
+    ev.upper = interior;
+    ev.p_verify = 1.0 - interior;
+    ev.p_refute = interior;
+    if n < 2 {
+        ev.reason = Some("a bootstrap over seeds needs at least 2 seeds".into());
+        ev.p_verify = 1.0;
+        ev.p_refute = 1.0;
     }
     ev
 }

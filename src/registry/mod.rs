@@ -37,6 +37,11 @@ pub static ENTRIES: &[&Entry] = &[
     &crate::claims::functions::MAX,
     &crate::claims::functions::INCREASING,
     &crate::claims::functions::DECREASING,
+    &crate::claims::functions::MONOTONE_TREND,
+    &crate::claims::functions::PEAK,
+    &crate::claims::functions::ARGMAX,
+    &crate::claims::functions::MEAN,
+    &crate::claims::functions::CORR,
 ];
 
 /// Looks an entry up by name.

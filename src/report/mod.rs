@@ -19,6 +19,8 @@ pub struct Report {
     pub seed: u64,
     pub device: String,
     pub quick: bool,
+    /// `--bootstrap N`, if given.
+    pub bootstrap: Option<usize>,
     pub claims: Vec<ClaimResult>,
     pub runs: IndexMap<String, RunOutcome>,
     /// Every estimate, per seed: held-out mean, its standard error and the batches averaged.

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::Report;
 use crate::claims::{ClaimResult, Evidence, Verdict};
+use crate::syntax::ast::CmpOp;
 
 fn fmt_secs(s: f64) -> String {
     if s >= 60.0 {
@@ -28,31 +29,65 @@ fn evidence_line(e: &Evidence, conf: f64) -> String {
     if !e.label.is_empty() {
         let _ = write!(s, "{}: ", e.label);
     }
-    match &e.margin {
+    if e.margin.is_nan() {
+        let _ = write!(s, "{}", e.reason.as_deref().unwrap_or("no estimate"));
+        return s;
+    }
+    let seeds = if e.n > 0 {
+        format!(", {} seeds", e.n)
+    } else {
+        String::new()
+    };
+    match e.op {
         None => {
-            let _ = write!(s, "{}", e.reason.as_deref().unwrap_or("no estimate"));
-        }
-        Some(m) => {
             let _ = write!(
                 s,
-                "{} {} {}; margin {:+.4}, {:.0}% one-sided [{:+.4}, {:+.4}] ({}{})",
+                "{} = {}; inside the sweep in {:.1}% of bootstrap resamples ({}{seeds})",
+                e.text,
+                crate::check::fmt_num(e.lhs),
+                100.0 * e.margin,
+                e.method
+            );
+        }
+        Some(CmpOp::Eq) => {
+            let _ = write!(
+                s,
+                "{} == {}; difference {:+.4}, {:.0}% two-sided [{:+.4}, {:+.4}] ({}{seeds}; p={})",
                 side(e.lhs, &e.lhs_seeds),
-                e.op.symbol(),
                 side(e.rhs, &e.rhs_seeds),
-                m.mean,
+                e.margin,
+                100.0 * (2.0 * conf - 1.0),
+                e.lower,
+                e.upper,
+                e.method,
+                fmt_p(e.p_verify)
+            );
+        }
+        Some(op) => {
+            let _ = write!(
+                s,
+                "{} {} {}; margin {:+.4}, {:.0}% one-sided [{:+.4}, {:+.4}] ({}{seeds}; p={})",
+                side(e.lhs, &e.lhs_seeds),
+                op.symbol(),
+                side(e.rhs, &e.rhs_seeds),
+                e.margin,
                 100.0 * conf,
                 e.lower,
                 e.upper,
                 e.method,
-                if m.n > 0 {
-                    format!(", {} seeds", m.n)
-                } else {
-                    String::new()
-                }
+                fmt_p(e.p_verify.min(e.p_refute))
             );
         }
     }
     s
+}
+
+fn fmt_p(p: f64) -> String {
+    if p < 1e-4 {
+        "<0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
 }
 
 fn claim_block(out: &mut String, c: &ClaimResult) {
@@ -81,13 +116,13 @@ fn claim_block(out: &mut String, c: &ClaimResult) {
         );
     }
     if let Some(r) = &c.reason {
-        if c.verdict != Verdict::Verified && c.evidence.len() > 1 {
+        if c.verdict != Verdict::Verified {
             let _ = writeln!(out, "                   why: {r}");
         }
     }
     let _ = writeln!(
         out,
-        "                   {} seeds, {:.0}% confidence{}, runs trained in {}",
+        "                   {} seeds, {:.0}% confidence{}; p(holds) {} (Holm {}), p(false) {} (Holm {}); runs trained in {}",
         c.seeds,
         100.0 * c.confidence,
         if c.tolerance > 0.0 {
@@ -95,6 +130,10 @@ fn claim_block(out: &mut String, c: &ClaimResult) {
         } else {
             String::new()
         },
+        fmt_p(c.p_verify),
+        fmt_p(c.p_verify_adjusted),
+        fmt_p(c.p_refute),
+        fmt_p(c.p_refute_adjusted),
         fmt_secs(c.seconds)
     );
 }

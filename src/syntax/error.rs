@@ -190,6 +190,7 @@ fn hint(before: &str, rest: &str, expected: &[String]) -> Option<String> {
         "sweep",
         "claim",
         "forall",
+        "exists",
         "in",
         "and",
         "at",
@@ -213,10 +214,7 @@ fn hint(before: &str, rest: &str, expected: &[String]) -> Option<String> {
             .iter()
             .any(|e| e.contains("`and`") || e.contains("comparison"))
     {
-        return Some("use `<=` or `>=` to compare; `=` only introduces a declaration".into());
-    }
-    if rest.starts_with("==") {
-        return Some("equality claims are written as two comparisons, e.g. `a <= b within 0.05 and a >= b within 0.05`".into());
+        return Some("use `<=`, `>=` or `==` to compare; `=` only introduces a declaration".into());
     }
     if rest.starts_with('\'') {
         return Some("strings use double quotes: \"like this\"".into());

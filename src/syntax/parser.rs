@@ -237,7 +237,9 @@ fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
     match p.as_rule() {
         Rule::expr | Rule::paren => expr(p.into_inner().next().unwrap()),
         Rule::quantifier => {
-            let mut it = p.into_inner().filter(|p| !is_keyword(p) || p.as_rule() == Rule::kw_exists || p.as_rule() == Rule::kw_forall);
+            let mut it = p.into_inner().filter(|p| {
+                !is_keyword(p) || p.as_rule() == Rule::kw_exists || p.as_rule() == Rule::kw_forall
+            });
             let q = match it.next().unwrap().as_rule() {
                 Rule::kw_exists => Quantifier::Exists,
                 _ => Quantifier::Forall,
