@@ -5,6 +5,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+// The same allocator as the `mica` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use mica::pipeline::{compile, Source};
 use mica::train::fit;
 

@@ -147,6 +147,18 @@ fn list_shows_the_registry() {
     ] {
         assert!(out.contains(name), "{name} missing from:\n{out}");
     }
-    assert!(out.contains("dim: int >= 1"), "{out}");
+    assert!(out.contains("dim: int in [1, 100000]"), "{out}");
+    for name in [
+        "multinormal",
+        "student",
+        "mixture",
+        "views",
+        "spiral",
+        "swiss_roll",
+        "pair",
+        "dense",
+    ] {
+        assert!(out.contains(name), "{name} missing");
+    }
     assert!(out.contains("exactly one of: rho, mi"), "{out}");
 }

@@ -242,6 +242,45 @@ impl Checker<'_> {
                 }
                 Some(v)
             }
+            (Ty::NumList, Value::List(items)) => {
+                for it in items {
+                    match it {
+                        Value::Number(n) => {
+                            if !self.in_range(p, *n, e.span) {
+                                return None;
+                            }
+                        }
+                        other => {
+                            self.errors.push(wrong(
+                                format!("a list containing {}", other.kind().a()),
+                                "a list of numbers".into(),
+                                None,
+                            ));
+                            return None;
+                        }
+                    }
+                }
+                Some(v)
+            }
+            (Ty::ListOf(k), Value::List(items)) => {
+                if let Some(bad) = items.iter().find(|it| it.kind() != k) {
+                    self.errors.push(wrong(
+                        format!("a list containing {}", bad.kind().a()),
+                        format!("a list of {k}s"),
+                        None,
+                    ));
+                    return None;
+                }
+                if items.is_empty() {
+                    self.errors.push(wrong(
+                        "an empty list".into(),
+                        format!("a list of {k}s"),
+                        None,
+                    ));
+                    return None;
+                }
+                Some(v)
+            }
             (Ty::Choice(cs), Value::Symbol(s)) if cs.contains(&s.as_str()) => Some(v),
             (Ty::Choice(cs), _) => {
                 self.errors.push(wrong(
@@ -302,6 +341,8 @@ fn describe_ty(t: Ty) -> String {
         Ty::Int => "a whole number".into(),
         Ty::Bool => "true or false".into(),
         Ty::IntList => "a list of whole numbers".into(),
+        Ty::NumList => "a list of numbers".into(),
+        Ty::ListOf(k) => format!("a list of {k}s"),
         other => format!("{other}"),
     }
 }

@@ -95,7 +95,7 @@ pub static ESTIMATE: Entry = function(
             "batch",
             Ty::Int,
             Default::Optional,
-            Range::at_least(2.0),
+            Range::between(2.0, 8192.0),
             "evaluate at another batch size K (default: the run's)",
         ),
     ],

@@ -14,7 +14,7 @@ pub static ENTRY: Entry = Entry {
     kind: Kind::Data,
     doc: "correlated Gaussian: x ~ N(0, I), y = rho x + sqrt(1-rho^2) eps per coordinate; MI = -(dim/2) ln(1-rho^2)",
     params: &[
-        param("dim", Ty::Int, Default::Required, Range::at_least(1.0), "dimension of x and of y"),
+        param("dim", Ty::Int, Default::Required, Range::between(1.0, 100_000.0), "dimension of x and of y"),
         param("rho", Ty::Number, Default::Optional, Range::half_open(0.0, 1.0), "per-coordinate correlation"),
         param("mi", Ty::Number, Default::Optional, Range::at_least(0.0), "target MI in nats (rho is solved from it)"),
     ],

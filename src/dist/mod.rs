@@ -1,7 +1,17 @@
 //! Phase 3a: distributions with known ground-truth mutual information. Each family is one file
 //! holding its sampler, its ground truth and its registry `ENTRY`.
 
+pub mod additive;
+pub mod bsc;
+pub mod combine;
+pub mod discrete_copy;
 pub mod gaussian;
+pub mod independent;
+mod linalg;
+pub mod mixture;
+pub mod multinormal;
+pub mod student;
+pub mod transform;
 
 use std::fmt;
 use std::sync::Arc;
@@ -57,6 +67,10 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn truth(&self) -> Truth;
     /// ln p(x,y) - ln p(x) - ln p(y) at one pair (the pointwise MI), where the density is known.
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64>;
+    /// For the few constructors that need the concrete family (e.g. `views` of a mixture).
+    fn as_any(&self) -> &dyn std::any::Any {
+        &()
+    }
 }
 
 /// A declared distribution: its name in the file and the distribution.

@@ -27,14 +27,14 @@ pub static MLP: Entry = Entry {
             "hidden",
             Ty::IntList,
             Default::Optional,
-            Range::at_least(1.0),
+            Range::between(1.0, 65_536.0),
             "widths of the hidden layers (none if omitted)",
         ),
         param(
             "out",
             Ty::Int,
             Default::Required,
-            Range::at_least(1.0),
+            Range::between(1.0, 65_536.0),
             "output width",
         ),
         param(

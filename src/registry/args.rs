@@ -116,6 +116,26 @@ impl Args {
         }
     }
 
+    pub fn num_list(&self, name: &'static str) -> Result<Vec<f64>, ParamError> {
+        match self.get(name) {
+            Some(Value::List(vs)) => Ok(vs
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Number(n) => Some(*n),
+                    _ => None,
+                })
+                .collect()),
+            _ => Err(missing(name)),
+        }
+    }
+
+    pub fn data(&self, name: &'static str) -> Result<crate::dist::DataRef, ParamError> {
+        match self.get(name) {
+            Some(Value::Data(d)) => Ok(d.clone()),
+            _ => Err(missing(name)),
+        }
+    }
+
     pub fn value(&self, name: &'static str) -> Result<&Value, ParamError> {
         self.get(name).ok_or_else(|| missing(name))
     }

@@ -14,6 +14,31 @@ pub use value::{Kind, Value};
 pub static ENTRIES: &[&Entry] = &[
     // distributions
     &crate::dist::gaussian::ENTRY,
+    &crate::dist::multinormal::ENTRY,
+    &crate::dist::student::ENTRY,
+    &crate::dist::additive::ENTRY,
+    &crate::dist::discrete_copy::ENTRY,
+    &crate::dist::bsc::ENTRY,
+    &crate::dist::independent::ENTRY,
+    &crate::dist::mixture::ENTRY,
+    &crate::dist::mixture::VIEWS,
+    // MI-preserving transforms and combinators
+    &crate::dist::transform::NORMAL_CDF,
+    &crate::dist::transform::HALF_CUBE,
+    &crate::dist::transform::ASINH,
+    &crate::dist::transform::WIGGLY,
+    &crate::dist::transform::SPIRAL,
+    &crate::dist::transform::SWISS_ROLL,
+    &crate::dist::transform::POWER,
+    &crate::dist::transform::RESCALE,
+    &crate::dist::combine::PAIR,
+    &crate::dist::combine::DUPLICATE_X,
+    &crate::dist::combine::APPEND_FUNCTION_OF_Y,
+    // covariances and mixture components
+    &crate::dist::multinormal::DENSE,
+    &crate::dist::multinormal::SPARSE,
+    &crate::dist::multinormal::COVARIANCE,
+    &crate::dist::mixture::COMPONENT,
     // encoders
     &crate::nn::encoder::IDENTITY,
     &crate::nn::encoder::MLP,
@@ -81,7 +106,7 @@ impl Entry {
 }
 
 /// One parameter of an entry.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Param {
     pub name: &'static str,
     pub ty: Ty,
@@ -118,6 +143,10 @@ pub enum Ty {
     Bool,
     /// A list of whole numbers.
     IntList,
+    /// A list of numbers.
+    NumList,
+    /// A list of values of one kind (e.g. mixture components).
+    ListOf(Kind),
     /// One of a fixed set of words, e.g. `relu | tanh | gelu`.
     Choice(&'static [&'static str]),
     /// A value of a declared kind: data, encoder, critic, bound, run.
@@ -135,6 +164,8 @@ impl std::fmt::Display for Ty {
             Ty::Int => f.write_str("int"),
             Ty::Bool => f.write_str("bool"),
             Ty::IntList => f.write_str("[int]"),
+            Ty::NumList => f.write_str("[number]"),
+            Ty::ListOf(k) => write!(f, "[{k}]"),
             Ty::Choice(cs) => f.write_str(&cs.join("|")),
             Ty::Of(k) => write!(f, "{k}"),
             Ty::Lambda => f.write_str("K -> expr"),
@@ -185,6 +216,14 @@ impl Range {
         Range {
             min: Some((lo, true)),
             max: Some((hi, false)),
+        }
+    }
+
+    /// `[lo, hi]`
+    pub const fn between(lo: f64, hi: f64) -> Range {
+        Range {
+            min: Some((lo, true)),
+            max: Some((hi, true)),
         }
     }
 
@@ -242,7 +281,12 @@ pub const fn param(
 pub fn listing() -> String {
     use std::fmt::Write as _;
     let groups = [
-        (Kind::Data, "distributions (data)"),
+        (
+            Kind::Data,
+            "distributions (data), transforms and combinators",
+        ),
+        (Kind::Covariance, "covariances"),
+        (Kind::Component, "mixture components"),
         (Kind::Encoder, "encoders"),
         (Kind::Critic, "critics"),
         (Kind::Bound, "bounds"),

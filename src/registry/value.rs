@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::bounds::Bound;
+use crate::dist::mixture::Component;
+use crate::dist::multinormal::Covariance;
 use crate::dist::DataRef;
 use crate::nn::{CriticSpec, EncoderRef};
 use crate::train::RunSpec;
@@ -22,6 +24,10 @@ pub enum Kind {
     Critic,
     Bound,
     Run,
+    /// A covariance matrix over [x, y] (for multinormal and Student-t families).
+    Covariance,
+    /// One Gaussian component of a mixture.
+    Component,
     /// A claim function: a quantity or a proposition, only inside claims.
     Function,
 }
@@ -39,6 +45,8 @@ impl fmt::Display for Kind {
             Kind::Critic => "critic",
             Kind::Bound => "bound",
             Kind::Run => "run",
+            Kind::Covariance => "covariance",
+            Kind::Component => "component",
             Kind::Function => "claim function",
         })
     }
@@ -68,6 +76,8 @@ pub enum Value {
     Critic(Arc<CriticSpec>),
     Bound(Arc<dyn Bound>),
     Run(Arc<RunSpec>),
+    Covariance(Arc<Covariance>),
+    Component(Arc<Component>),
 }
 
 impl Value {
@@ -83,6 +93,8 @@ impl Value {
             Value::Critic(_) => Kind::Critic,
             Value::Bound(_) => Kind::Bound,
             Value::Run(_) => Kind::Run,
+            Value::Covariance(_) => Kind::Covariance,
+            Value::Component(_) => Kind::Component,
         }
     }
 

@@ -1,0 +1,203 @@
+//! Combinators for Song and Ermon's self-consistency tests (ICLR 2020): `pair(a, b)` puts
+//! independent samples side by side (MI adds), `duplicate_x(a)` and
+//! `append_function_of_y(a, fn)` add a deterministic copy (data processing: MI unchanged).
+
+use super::transform::{named_map, Map};
+use super::{DataDecl, DataRef, Distribution, Rng, Sample, Truth};
+use crate::registry::{
+    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
+};
+
+pub static PAIR: Entry = Entry {
+    name: "pair",
+    kind: Kind::Data,
+    doc:
+        "independent samples of a and b side by side: X = [Xa, Xb], Y = [Ya, Yb]; MI = I(a) + I(b)",
+    params: &[
+        param(
+            "a",
+            Ty::Of(Kind::Data),
+            Default::Required,
+            Range::ANY,
+            "first distribution",
+        ),
+        param(
+            "b",
+            Ty::Of(Kind::Data),
+            Default::Required,
+            Range::ANY,
+            "second distribution",
+        ),
+    ],
+    exactly_one_of: &[],
+    build: Some(|args| {
+        Ok(Value::Data(DataDecl::new(Pair {
+            a: args.data("a")?,
+            b: args.data("b")?,
+        })))
+    }),
+};
+
+pub static DUPLICATE_X: Entry = Entry {
+    name: "duplicate_x",
+    kind: Kind::Data,
+    doc: "X' = [X, X]; MI unchanged (data processing)",
+    params: &[param(
+        "data",
+        Ty::Of(Kind::Data),
+        Default::Required,
+        Range::ANY,
+        "the distribution",
+    )],
+    exactly_one_of: &[],
+    build: Some(|args| {
+        Ok(Value::Data(DataDecl::new(Augmented {
+            base: args.data("data")?,
+            kind: Aug::DuplicateX,
+        })))
+    }),
+};
+
+pub static APPEND_FUNCTION_OF_Y: Entry = Entry {
+    name: "append_function_of_y",
+    kind: Kind::Data,
+    doc: "Y' = [Y, fn(Y)]; MI unchanged (data processing)",
+    params: &[
+        param(
+            "data",
+            Ty::Of(Kind::Data),
+            Default::Required,
+            Range::ANY,
+            "the distribution",
+        ),
+        param(
+            "fn",
+            Ty::Choice(&["normal_cdf", "half_cube", "asinh", "wiggly"]),
+            Default::Sym("half_cube"),
+            Range::ANY,
+            "the function of Y to append",
+        ),
+    ],
+    exactly_one_of: &[],
+    build: Some(build_append),
+};
+
+fn build_append(args: &Args) -> Result<Value, ParamError> {
+    let map = named_map(args.symbol("fn")?)
+        .ok_or_else(|| ParamError::new(ParamErrorKind::OutOfRange, "fn", "unknown function"))?;
+    Ok(Value::Data(DataDecl::new(Augmented {
+        base: args.data("data")?,
+        kind: Aug::AppendY(map),
+    })))
+}
+
+#[derive(Debug)]
+pub struct Pair {
+    pub a: DataRef,
+    pub b: DataRef,
+}
+
+fn interleave(a: &[f64], da: usize, b: &[f64], db: usize, n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(n * (da + db));
+    for i in 0..n {
+        out.extend_from_slice(&a[i * da..(i + 1) * da]);
+        out.extend_from_slice(&b[i * db..(i + 1) * db]);
+    }
+    out
+}
+
+impl Distribution for Pair {
+    fn dim_x(&self) -> usize {
+        self.a.dist.dim_x() + self.b.dist.dim_x()
+    }
+
+    fn dim_y(&self) -> usize {
+        self.a.dist.dim_y() + self.b.dist.dim_y()
+    }
+
+    fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
+        let (sa, sb) = (self.a.dist.sample(n, rng), self.b.dist.sample(n, rng));
+        Sample {
+            n,
+            dim_x: self.dim_x(),
+            dim_y: self.dim_y(),
+            x: interleave(&sa.x, sa.dim_x, &sb.x, sb.dim_x, n),
+            y: interleave(&sa.y, sa.dim_y, &sb.y, sb.dim_y, n),
+        }
+    }
+
+    fn truth(&self) -> Truth {
+        let (a, b) = (self.a.dist.truth(), self.b.dist.truth());
+        Truth {
+            value: a.value + b.value,
+            std_err: a.std_err.hypot(b.std_err),
+        }
+    }
+
+    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        let (ax, ay) = (self.a.dist.dim_x(), self.a.dist.dim_y());
+        Some(
+            self.a.dist.pointwise_mi(&x[..ax], &y[..ay])?
+                + self.b.dist.pointwise_mi(&x[ax..], &y[ay..])?,
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Aug {
+    DuplicateX,
+    AppendY(Map),
+}
+
+#[derive(Debug)]
+pub struct Augmented {
+    pub base: DataRef,
+    pub kind: Aug,
+}
+
+impl Distribution for Augmented {
+    fn dim_x(&self) -> usize {
+        let d = self.base.dist.dim_x();
+        match self.kind {
+            Aug::DuplicateX => 2 * d,
+            Aug::AppendY(_) => d,
+        }
+    }
+
+    fn dim_y(&self) -> usize {
+        let d = self.base.dist.dim_y();
+        match self.kind {
+            Aug::DuplicateX => d,
+            Aug::AppendY(m) => d + m.out_dim(d),
+        }
+    }
+
+    fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
+        let s = self.base.dist.sample(n, rng);
+        let (dx, dy) = (s.dim_x, s.dim_y);
+        let (x, y) = match self.kind {
+            Aug::DuplicateX => (interleave(&s.x, dx, &s.x, dx, n), s.y),
+            Aug::AppendY(m) => {
+                let f: Vec<f64> = s.y.chunks(dy).flat_map(|r| m.forward(r)).collect();
+                let y = interleave(&s.y, dy, &f, m.out_dim(dy), n);
+                (s.x, y)
+            }
+        };
+        Sample {
+            n,
+            dim_x: self.dim_x(),
+            dim_y: self.dim_y(),
+            x,
+            y,
+        }
+    }
+
+    fn truth(&self) -> Truth {
+        self.base.dist.truth()
+    }
+
+    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        let (dx, dy) = (self.base.dist.dim_x(), self.base.dist.dim_y());
+        self.base.dist.pointwise_mi(&x[..dx], &y[..dy])
+    }
+}

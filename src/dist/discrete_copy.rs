@@ -1,0 +1,67 @@
+//! Discrete copy: X uniform on M symbols (coded 0 .. M-1), Y = X. I = ln M.
+
+use rand::RngExt as _;
+
+use super::{DataDecl, Distribution, Rng, Sample, Truth};
+use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
+
+pub static ENTRY: Entry = Entry {
+    name: "discrete_copy",
+    kind: Kind::Data,
+    doc: "X uniform on `symbols` values, Y = X; MI = ln(symbols)",
+    params: &[param(
+        "symbols",
+        Ty::Int,
+        Default::Required,
+        Range::between(1.0, 1e12),
+        "number of symbols M",
+    )],
+    exactly_one_of: &[],
+    build: Some(build),
+};
+
+fn build(args: &Args) -> Result<Value, ParamError> {
+    Ok(Value::Data(DataDecl::new(DiscreteCopy {
+        symbols: args.int("symbols")?,
+    })))
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscreteCopy {
+    pub symbols: usize,
+}
+
+impl Distribution for DiscreteCopy {
+    fn dim_x(&self) -> usize {
+        1
+    }
+
+    fn dim_y(&self) -> usize {
+        1
+    }
+
+    fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
+        let x: Vec<f64> = (0..n)
+            .map(|_| rng.random_range(0..self.symbols) as f64)
+            .collect();
+        Sample {
+            n,
+            dim_x: 1,
+            dim_y: 1,
+            y: x.clone(),
+            x,
+        }
+    }
+
+    fn truth(&self) -> Truth {
+        Truth {
+            value: (self.symbols as f64).ln(),
+            std_err: 0.0,
+        }
+    }
+
+    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        // p(x, y) / (p(x) p(y)) = (1/M) / (1/M^2) = M on the diagonal.
+        (x[0] == y[0]).then(|| (self.symbols as f64).ln())
+    }
+}

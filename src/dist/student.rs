@@ -1,0 +1,116 @@
+//! Multivariate Student-t with nu degrees of freedom and dispersion S, split into X (dim_x) and
+//! Y (dim_y). I(X;Y) = I_Gauss(S) + h(m) + h(n) - h(m + n) with
+//! h(k) = lnG(nu/2) - lnG((nu+k)/2) + (k/2) ln(nu pi) + ((nu+k)/2) [psi((nu+k)/2) - psi(nu/2)]
+//! (REFERENCE.md section 1; Czyz et al. 2023).
+
+use rand_distr::{ChiSquared, Distribution as _};
+use statrs::function::gamma::{digamma, ln_gamma};
+
+use super::multinormal::{Covariance, GaussianBlocks};
+use super::{DataDecl, Distribution, Rng, Sample, Truth};
+use crate::registry::{
+    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
+};
+
+pub static ENTRY: Entry = Entry {
+    name: "student",
+    kind: Kind::Data,
+    doc: "multivariate Student-t: MI = Gaussian MI of the dispersion + a digamma correction (> 0 even for identity)",
+    params: &[
+        param("dim_x", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of x"),
+        param("dim_y", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of y"),
+        param("dof", Ty::Number, Default::Required, Range::above(0.0), "degrees of freedom nu"),
+        param("dispersion", Ty::Of(Kind::Covariance), Default::Optional, Range::ANY, "dispersion matrix (identity if omitted)"),
+    ],
+    exactly_one_of: &[],
+    build: Some(build),
+};
+
+fn build(args: &Args) -> Result<Value, ParamError> {
+    let (dx, dy, nu) = (args.int("dim_x")?, args.int("dim_y")?, args.num("dof")?);
+    let cov = match args.get("dispersion") {
+        Some(Value::Covariance(c)) => {
+            if c.dim_x != dx || c.dim_y != dy {
+                return Err(ParamError::new(
+                    ParamErrorKind::Shape,
+                    "dispersion",
+                    format!(
+                        "the dispersion is over {} + {} coordinates, but dim_x = {dx} and dim_y = {dy}",
+                        c.dim_x, c.dim_y
+                    ),
+                ));
+            }
+            (**c).clone()
+        }
+        _ => Covariance::identity(dx, dy),
+    };
+    let g = GaussianBlocks::new(&cov).ok_or_else(|| {
+        ParamError::new(
+            ParamErrorKind::OutOfRange,
+            "dispersion",
+            "not positive definite",
+        )
+    })?;
+    Ok(Value::Data(DataDecl::new(Student { g, nu })))
+}
+
+#[derive(Debug, Clone)]
+pub struct Student {
+    pub g: GaussianBlocks,
+    pub nu: f64,
+}
+
+impl Student {
+    fn h(&self, k: usize) -> f64 {
+        let (nu, k) = (self.nu, k as f64);
+        ln_gamma(nu / 2.0) - ln_gamma((nu + k) / 2.0)
+            + k / 2.0 * (nu * std::f64::consts::PI).ln()
+            + (nu + k) / 2.0 * (digamma((nu + k) / 2.0) - digamma(nu / 2.0))
+    }
+
+    /// The log normalising constant of a k-dimensional t density (without the determinant).
+    fn log_c(&self, k: usize) -> f64 {
+        let (nu, k) = (self.nu, k as f64);
+        ln_gamma((nu + k) / 2.0) - ln_gamma(nu / 2.0) - k / 2.0 * (nu * std::f64::consts::PI).ln()
+    }
+}
+
+impl Distribution for Student {
+    fn dim_x(&self) -> usize {
+        self.g.dim_x
+    }
+
+    fn dim_y(&self) -> usize {
+        self.g.dim_y
+    }
+
+    fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
+        let chi = ChiSquared::new(self.nu).expect("dof > 0 is checked");
+        let nu = self.nu;
+        self.g
+            .sample_with(n, rng, move |r| 1.0 / (chi.sample(r) / nu).sqrt())
+    }
+
+    fn truth(&self) -> Truth {
+        let (m, n) = (self.g.dim_x, self.g.dim_y);
+        Truth {
+            value: self.g.mi() + self.h(m) + self.h(n) - self.h(m + n),
+            std_err: 0.0,
+        }
+    }
+
+    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        let (m, n, nu) = (self.g.dim_x, self.g.dim_y, self.nu);
+        let (q, qx, qy) = self.g.quad_forms(x, y);
+        let tail = |k: usize, q: f64| -((nu + k as f64) / 2.0) * (1.0 + q / nu).ln();
+        Some(
+            self.log_c(m + n)
+                - self.log_c(m)
+                - self.log_c(n)
+                - 0.5 * (self.g.ld - self.g.ldx - self.g.ldy)
+                + tail(m + n, q)
+                - tail(m, qx)
+                - tail(n, qy),
+        )
+    }
+}
