@@ -202,6 +202,43 @@ fn l2_normalize(x: &Tensor) -> Result<Tensor> {
 }
 
 impl Critic {
+    /// The score matrices of consecutive batches of `k` rows of x and y (whose row count is a
+    /// multiple of k). A separable critic embeds all rows in one pass, which is much faster
+    /// than one small forward pass per batch.
+    pub fn scores_batches(&self, x: &Tensor, y: &Tensor, k: usize) -> Result<Vec<Tensor>> {
+        let n = x.dim(0)?;
+        match self {
+            Critic::Separable {
+                g,
+                h,
+                temperature,
+                normalize,
+            } => {
+                let mut gx = g.forward(x)?;
+                let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
+                if *normalize {
+                    gx = l2_normalize(&gx)?;
+                    hy = l2_normalize(&hy)?;
+                }
+                (0..n / k)
+                    .map(|b| {
+                        let s = hy
+                            .narrow(0, b * k, k)?
+                            .matmul(&gx.narrow(0, b * k, k)?.t()?)?;
+                        if *temperature == 1.0 {
+                            Ok(s)
+                        } else {
+                            s / *temperature
+                        }
+                    })
+                    .collect()
+            }
+            Critic::Concat { .. } => (0..n / k)
+                .map(|b| self.scores(&x.narrow(0, b * k, k)?, &y.narrow(0, b * k, k)?))
+                .collect(),
+        }
+    }
+
     /// The K x K score matrix s[i][j] = f(x_j, y_i) for x: K x dim_x and y: K x dim_y.
     pub fn scores(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         match self {
