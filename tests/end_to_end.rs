@@ -106,3 +106,13 @@ fn statistics_example_meets_every_expectation() {
         assert!(c.p_refute_adjusted >= c.p_refute - 1e-12);
     }
 }
+
+/// Every bound and critic trains and evaluates to sensible numbers.
+#[test]
+fn every_bound_and_critic_trains() {
+    let r = run("tests/fixtures/bounds.mica", 0);
+    for c in &r.claims {
+        eprintln!("{} {} {:?}", c.verdict, c.title, c.reason);
+    }
+    assert!(r.all_met());
+}

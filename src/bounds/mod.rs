@@ -2,8 +2,11 @@
 //! section 2). The same function serves training (its negation is the loss) and evaluation.
 //! Each bound is one file with its registry `ENTRY`.
 
+pub mod dv;
 pub mod infonce;
+pub mod js;
 pub mod nwj;
+pub mod smile;
 
 use std::fmt;
 
@@ -22,6 +25,23 @@ pub trait Bound: Send + Sync + fmt::Debug {
     fn ceiling(&self, k: usize) -> Option<f64>;
     /// Whether the estimate is a lower bound on I(X;Y) in expectation for every critic.
     fn is_lower_bound(&self) -> bool;
+    /// The constant c such that ln r + c is this bound's optimal critic (NWJ: 1; InfoNCE, DV:
+    /// any constant, 0). The oracle critic adds it.
+    fn optimal_shift(&self) -> f64 {
+        0.0
+    }
+}
+
+/// softplus(x) = ln(1 + e^x), computed stably as relu(x) + ln(1 + e^-|x|).
+pub fn softplus(x: &Tensor) -> Result<Tensor> {
+    x.relu()? + (x.abs()?.neg()?.exp()? + 1.0)?.log()?
+}
+
+/// The mean of the off-diagonal entries of a square matrix.
+pub fn mean_offdiag(s: &Tensor) -> Result<Tensor> {
+    let k = s.dim(0)?;
+    let total = (s.sum_all()? - diagonal(s)?.sum_all()?)?;
+    total / ((k * (k - 1)) as f64)
 }
 
 /// The diagonal of a square matrix, as a vector.

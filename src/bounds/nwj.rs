@@ -37,6 +37,10 @@ impl Bound for Nwj {
     fn is_lower_bound(&self) -> bool {
         true
     }
+
+    fn optimal_shift(&self) -> f64 {
+        1.0
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,68 @@ pub static CONCAT: Entry = Entry {
     build: Some(build_concat),
 };
 
+pub static BILINEAR: Entry = Entry {
+    name: "bilinear",
+    kind: Kind::Critic,
+    doc: "f(x,y) = g(x)^T W h(y) with a trained matrix W",
+    params: &[
+        param(
+            "g",
+            Ty::Of(Kind::Encoder),
+            Default::Required,
+            Range::ANY,
+            "encoder applied to x",
+        ),
+        param(
+            "h",
+            Ty::Of(Kind::Encoder),
+            Default::Optional,
+            Range::ANY,
+            "encoder applied to y (g, shared, if omitted)",
+        ),
+    ],
+    exactly_one_of: &[],
+    build: Some(build_bilinear),
+};
+
+pub static FIXED: Entry = Entry {
+    name: "fixed",
+    kind: Kind::Critic,
+    doc: "an untrained bilinear critic f(x,y) = weight * x.y (x and y of equal width); for theorems about arbitrary critics",
+    params: &[param("weight", Ty::Number, Default::Num(1.0), Range::ANY, "the fixed weight (e.g. -2 for a wrong-sign critic)")],
+    exactly_one_of: &[],
+    build: Some(|a| Ok(Value::Critic(Arc::new(CriticSpec::Fixed { weight: a.num("weight")? })))),
+};
+
+pub static ORACLE: Entry = Entry {
+    name: "oracle",
+    kind: Kind::Critic,
+    doc: "the true pointwise MI ln p(x,y)/(p(x)p(y)) of a distribution, plus the constant the bound's optimum needs; never trained",
+    params: &[param("data", Ty::Of(Kind::Data), Default::Required, Range::ANY, "the distribution whose density ratio to use")],
+    exactly_one_of: &[],
+    build: Some(|a| Ok(Value::Critic(Arc::new(CriticSpec::Oracle { data: a.data("data")? })))),
+};
+
+fn build_bilinear(args: &Args) -> std::result::Result<Value, ParamError> {
+    let g = encoder(args, "g")?.ok_or_else(|| {
+        ParamError::new(
+            crate::registry::ParamErrorKind::Conflict,
+            "g",
+            "internal: g missing",
+        )
+    })?;
+    let h = encoder(args, "h")?;
+    let shared = match &h {
+        None => true,
+        Some(h) => g.name.is_some() && g.name == h.name,
+    };
+    Ok(Value::Critic(Arc::new(CriticSpec::Bilinear {
+        h: h.unwrap_or_else(|| g.clone()),
+        g,
+        shared,
+    })))
+}
+
 fn encoder(args: &Args, name: &'static str) -> std::result::Result<Option<EncoderRef>, ParamError> {
     match args.get(name) {
         Some(Value::Encoder(e)) => Ok(Some(e.clone())),
@@ -75,7 +137,7 @@ fn build_concat(args: &Args) -> std::result::Result<Value, ParamError> {
 }
 
 /// What a critic declaration describes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum CriticSpec {
     Separable {
         g: EncoderRef,
@@ -87,6 +149,17 @@ pub enum CriticSpec {
     },
     Concat {
         f: EncoderRef,
+    },
+    Bilinear {
+        g: EncoderRef,
+        h: EncoderRef,
+        shared: bool,
+    },
+    Fixed {
+        weight: f64,
+    },
+    Oracle {
+        data: crate::dist::DataRef,
     },
 }
 
@@ -109,6 +182,32 @@ impl CriticSpec {
                 if gw != hw {
                     return Err(format!(
                         "a dot product needs equal embedding widths, but g maps x to {gw} and h maps y to {hw}"
+                    ));
+                }
+                Ok(())
+            }
+            CriticSpec::Bilinear { g, shared, .. } => {
+                if *shared && dim_x != dim_y {
+                    return Err(format!(
+                        "`{}` is applied to both x ({dim_x} wide) and y ({dim_y} wide), but one network cannot take both widths",
+                        enc_name(g)
+                    ));
+                }
+                Ok(())
+            }
+            CriticSpec::Fixed { .. } => {
+                if dim_x != dim_y {
+                    return Err(format!(
+                        "a fixed critic takes x . y, but x is {dim_x} wide and y {dim_y} wide"
+                    ));
+                }
+                Ok(())
+            }
+            CriticSpec::Oracle { data } => {
+                let (ox, oy) = (data.dist.dim_x(), data.dist.dim_y());
+                if (ox, oy) != (dim_x, dim_y) {
+                    return Err(format!(
+                        "the oracle's distribution has x {ox} wide and y {oy} wide, but the data has {dim_x} and {dim_y}"
                     ));
                 }
                 Ok(())
@@ -157,6 +256,23 @@ impl CriticSpec {
                     normalize: *normalize,
                 }
             }
+            CriticSpec::Bilinear { g, h, shared } => {
+                let ge = g.spec.build(dim_x, rng, device, &mut params)?;
+                let he = if *shared {
+                    None
+                } else {
+                    Some(h.spec.build(dim_y, rng, device, &mut params)?)
+                };
+                let (e1, e2) = (g.spec.out_width(dim_x), h.spec.out_width(dim_y));
+                // W starts like a linear layer from e2 to e1 (uniform in +-1/sqrt(e2)).
+                let w = Linear::new(e2, e1, rng, device, &mut params)?.weight;
+                Critic::Bilinear { g: ge, h: he, w }
+            }
+            CriticSpec::Fixed { weight } => Critic::Fixed { weight: *weight },
+            CriticSpec::Oracle { data } => Critic::Oracle {
+                dist: data.dist.clone(),
+                shift: 0.0,
+            },
             CriticSpec::Concat { f } => match &f.spec {
                 EncoderSpec::Mlp { hidden, out, act } => {
                     let mut layers = Vec::new();
@@ -194,6 +310,34 @@ pub enum Critic {
         act: Activation,
         dim_x: usize,
     },
+    Bilinear {
+        g: Encoder,
+        h: Option<Encoder>,
+        /// e_g x e_h
+        w: candle_core::Var,
+    },
+    Fixed {
+        weight: f64,
+    },
+    Oracle {
+        dist: std::sync::Arc<dyn crate::dist::Distribution>,
+        /// Added to the pointwise MI: the evaluating bound's optimal constant.
+        shift: f64,
+    },
+}
+
+impl Critic {
+    /// The critic as the given bound should see it: an oracle adds the bound's optimal
+    /// constant (NWJ's optimum is 1 + ln r); other critics are unchanged.
+    pub fn for_bound(&self, bound: &dyn crate::bounds::Bound) -> std::borrow::Cow<'_, Critic> {
+        match self {
+            Critic::Oracle { dist, .. } => std::borrow::Cow::Owned(Critic::Oracle {
+                dist: dist.clone(),
+                shift: bound.optimal_shift(),
+            }),
+            other => std::borrow::Cow::Borrowed(other),
+        }
+    }
 }
 
 fn l2_normalize(x: &Tensor) -> Result<Tensor> {
@@ -233,7 +377,7 @@ impl Critic {
                     })
                     .collect()
             }
-            Critic::Concat { .. } => (0..n / k)
+            _ => (0..n / k)
                 .map(|b| self.scores(&x.narrow(0, b * k, k)?, &y.narrow(0, b * k, k)?))
                 .collect(),
         }
@@ -260,6 +404,37 @@ impl Critic {
                 } else {
                     s / *temperature
                 }
+            }
+            Critic::Bilinear { g, h, w } => {
+                let gx = g.forward(x)?;
+                let hy = h.as_ref().unwrap_or(g).forward(y)?;
+                hy.matmul(&w.as_tensor().t()?)?.matmul(&gx.t()?)
+            }
+            Critic::Fixed { weight } => y.matmul(&x.t()?)? * *weight,
+            Critic::Oracle { dist, shift } => {
+                let xs: Vec<Vec<f32>> = x.to_vec2()?;
+                let ys: Vec<Vec<f32>> = y.to_vec2()?;
+                let k = xs.len();
+                let xs: Vec<Vec<f64>> = xs
+                    .iter()
+                    .map(|r| r.iter().map(|&v| v as f64).collect())
+                    .collect();
+                let ys: Vec<Vec<f64>> = ys
+                    .iter()
+                    .map(|r| r.iter().map(|&v| v as f64).collect())
+                    .collect();
+                let mut s = Vec::with_capacity(k * k);
+                for yi in &ys {
+                    for xj in &xs {
+                        // Outside the joint support the ratio is 0: a score of -1e30 stands for ln 0.
+                        let v = dist
+                            .pointwise_mi(xj, yi)
+                            .map(|v| v + shift)
+                            .unwrap_or(-1e30);
+                        s.push(v as f32);
+                    }
+                }
+                Tensor::from_vec(s, (k, k), x.device())
             }
             Critic::Concat { layers, act, dim_x } => {
                 // The first layer on [x_j, y_i] splits as W_x x_j + W_y y_i + b, so the K^2

@@ -45,9 +45,15 @@ pub static ENTRIES: &[&Entry] = &[
     // critics
     &crate::nn::critic::SEPARABLE,
     &crate::nn::critic::CONCAT,
+    &crate::nn::critic::BILINEAR,
+    &crate::nn::critic::FIXED,
+    &crate::nn::critic::ORACLE,
     // bounds
     &crate::bounds::infonce::ENTRY,
     &crate::bounds::nwj::ENTRY,
+    &crate::bounds::dv::ENTRY,
+    &crate::bounds::js::ENTRY,
+    &crate::bounds::smile::ENTRY,
     // training
     &crate::train::ENTRY,
     // claim functions

@@ -228,7 +228,7 @@ fn run_job(
         // estimates compared at the same K see the same evaluation samples (paired).
         let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
         let r = evaluate(
-            &trained.critic,
+            &trained.critic.for_bound(e.bound.as_ref()),
             e.bound.as_ref(),
             spec.data.dist.as_ref(),
             e.batch,

@@ -55,6 +55,8 @@ pub fn fit(
             weight_decay: 0.0,
         },
     )?;
+    // A critic without parameters (oracle, fixed) has nothing to train.
+    let steps = if params.vars.is_empty() { 0 } else { steps };
     let every = (steps / 20).max(1);
     let mut trace = Vec::new();
     let mut diverged = None;
