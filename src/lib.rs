@@ -11,6 +11,7 @@ pub mod check;
 pub mod claims;
 pub mod dist;
 pub mod nn;
+pub mod nonparam;
 pub mod pipeline;
 pub mod registry;
 pub mod report;

@@ -153,6 +153,14 @@ fn exists_and_equivalence() {
     ));
     assert!(matches!(expr("a == b"), ExprKind::Compare(CmpOp::Eq, _, _)));
     assert!(matches!(expr("a ~= b"), ExprKind::Compare(CmpOp::Eq, _, _)));
+    // A comparison may carry its own tolerance.
+    match expr("a == b within 0.02 and c <= d within 0.1") {
+        ExprKind::And(l, r) => {
+            assert!(matches!(l.kind, ExprKind::Within(..)));
+            assert!(matches!(r.kind, ExprKind::Within(..)));
+        }
+        k => panic!("{k:?}"),
+    }
     match expr("corr(X -> a, X -> b, method: kendall)") {
         ExprKind::Call(_, args) => {
             assert!(matches!(args[1].value.kind, ExprKind::Lambda(..)));

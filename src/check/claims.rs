@@ -98,8 +98,33 @@ impl Checker<'_> {
                     lhs,
                     rhs,
                     text: self.text(e.span),
+                    tolerance: None,
                     tol_sign: 1.0,
                 }))
+            }
+            ExprKind::Within(cmp, tol) => {
+                let t = self.number(tol)?;
+                if t < 0.0 {
+                    self.errors.push(CheckError::OutOfRange {
+                        param: "within".into(),
+                        value: super::fmt_num(t),
+                        span: tol.span.into(),
+                        reason: "must be >= 0".into(),
+                        help: Some("a tolerance is a non-negative distance in nats".into()),
+                    });
+                    return None;
+                }
+                let outer = std::mem::replace(&mut self.claim_tolerance, t);
+                let p = self.prop(cmp);
+                self.claim_tolerance = outer;
+                match p? {
+                    Prop::Compare(mut c) => {
+                        c.tolerance = Some(t);
+                        c.text = self.text(e.span);
+                        Some(Prop::Compare(c))
+                    }
+                    other => Some(other),
+                }
             }
             ExprKind::And(a, b) => {
                 let (pa, pb) = (self.prop(a), self.prop(b));
@@ -259,6 +284,7 @@ impl Checker<'_> {
                     lhs: q[1].clone(),
                     rhs: q[0].clone(),
                     text: format!("{} at {}", curve.text, label),
+                    tolerance: None,
                     tol_sign: if strictly { -1.0 } else { 1.0 },
                 };
                 (label, Prop::Compare(cmp))
@@ -424,12 +450,38 @@ impl Checker<'_> {
                     .runs
                     .entry(run.name.clone())
                     .or_insert_with(|| run.clone());
+                let Some(train) = run.train() else {
+                    // A non-neural estimator has no critic to re-evaluate.
+                    if let Some(p) = ["bound", "batch"].into_iter().find(|p| a.get(p).is_some()) {
+                        self.errors.push(CheckError::Conflict {
+                            message: format!(
+                                "`{}` is a non-neural estimator: it has no `{p}` to override",
+                                run.name
+                            ),
+                            span: a.span(p).into(),
+                            help: Some(
+                                "bound: and batch: re-evaluate a trained critic; declare another estimator run instead"
+                                    .into(),
+                            ),
+                        });
+                        return None;
+                    }
+                    let batch = run.batch();
+                    return Some(Quantity::Estimate(self.estimate_id(run, None, batch)));
+                };
                 let bound = match a.get("bound") {
                     Some(Value::Bound(b)) => b.clone(),
-                    _ => run.bound.clone(),
+                    _ => train.bound.clone(),
                 };
-                let batch = a.opt_num("batch").map(|b| b as usize).unwrap_or(run.batch);
-                Some(Quantity::Estimate(self.estimate_id(run, bound, batch)))
+                let batch = a
+                    .opt_num("batch")
+                    .map(|b| b as usize)
+                    .unwrap_or(train.batch);
+                Some(Quantity::Estimate(self.estimate_id(
+                    run,
+                    Some(bound),
+                    batch,
+                )))
             }
             "increasing" | "decreasing" | "peak" => {
                 self.errors.push(CheckError::WrongKind {
@@ -457,19 +509,24 @@ impl Checker<'_> {
     fn estimate_id(
         &mut self,
         run: Arc<crate::train::RunSpec>,
-        bound: Arc<dyn crate::bounds::Bound>,
+        bound: Option<Arc<dyn crate::bounds::Bound>>,
         batch: usize,
     ) -> usize {
+        let bname = bound.as_ref().map(|b| b.name());
         if let Some(i) = self.program.estimates.iter().position(|s| {
-            s.run.name == run.name && s.bound.name() == bound.name() && s.batch == batch
+            s.run.name == run.name
+                && s.bound.as_ref().map(|b| b.name()) == bname
+                && s.batch == batch
         }) {
             return i;
         }
         let mut label = format!("estimate({}", run.name);
-        if bound.name() != run.bound.name() {
-            label.push_str(&format!(", bound: {}", bound.name()));
+        if let (Some(b), Some(t)) = (&bound, run.train()) {
+            if b.name() != t.bound.name() {
+                label.push_str(&format!(", bound: {}", b.name()));
+            }
         }
-        if batch != run.batch {
+        if batch != run.batch() {
             label.push_str(&format!(", batch: {batch}"));
         }
         label.push(')');

@@ -413,7 +413,10 @@ impl<'a> Checker<'a> {
                 let r = apply_bin(*op, a?, b?);
                 self.finite(r, e.span)
             }
-            ExprKind::Compare(..) | ExprKind::And(..) | ExprKind::Quantified(..) => {
+            ExprKind::Compare(..)
+            | ExprKind::Within(..)
+            | ExprKind::And(..)
+            | ExprKind::Quantified(..) => {
                 self.errors.push(CheckError::WrongKind {
                     message: format!("{} can only appear in a claim", e.describe()),
                     span: e.span.into(),

@@ -37,7 +37,8 @@ impl Program {
 #[derive(Debug, Clone)]
 pub struct EstimateSpec {
     pub run: Arc<RunSpec>,
-    pub bound: Arc<dyn Bound>,
+    /// The bound to evaluate under (none for non-neural estimators).
+    pub bound: Option<Arc<dyn Bound>>,
     pub batch: usize,
     /// e.g. `estimate(nce, batch: 4096)`
     pub label: String,
@@ -99,6 +100,8 @@ pub struct Comparison {
     pub lhs: Quantity,
     pub rhs: Quantity,
     pub text: String,
+    /// This comparison's own tolerance (`a <= b within d`), overriding the claim's.
+    pub tolerance: Option<f64>,
     /// How the claim's tolerance moves the margin: +1 relaxes it (`a <= b within d` means
     /// a <= b + d), -1 tightens it (`strictly` trends: each step must gain more than d).
     pub tol_sign: f64,

@@ -204,6 +204,17 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
             .total_cmp(&b.p_verify.min(b.p_refute))
     });
     match worst {
+        Some(e) if e.op == Some(CmpOp::Eq) => {
+            let at = if e.label.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", e.label)
+            };
+            format!(
+                "the interval [{:+.4}, {:+.4}] of the difference{at} is not inside the tolerance, nor clearly outside it; more seeds would narrow it",
+                e.lower, e.upper
+            )
+        }
         Some(e) => {
             let needed = e
                 .estimate
@@ -545,7 +556,8 @@ fn compare(
     ev.rhs = rhs.mean();
     ev.lhs_seeds = seeds_of(&lhs);
     ev.rhs_seeds = seeds_of(&rhs);
-    let tol = c.tolerance * cmp.tol_sign;
+    let tolerance = cmp.tolerance.unwrap_or(c.tolerance);
+    let tol = tolerance * cmp.tol_sign;
     let key = format!("{label}|{}", cmp.text);
     // Orient so that a positive margin means the claim holds.
     let (hi, lo) = match cmp.op {
@@ -567,8 +579,8 @@ fn compare(
     }
     if cmp.op == CmpOp::Eq {
         // Two one-sided tests: lhs - rhs > -d and lhs - rhs < d.
-        let lower = dist.shift(c.tolerance);
-        let upper = dist.negate().shift(c.tolerance);
+        let lower = dist.shift(tolerance);
+        let upper = dist.negate().shift(tolerance);
         ev.p_verify = lower.p_verify(false).max(upper.p_verify(false));
         ev.p_refute = (2.0 * lower.p_refute(false).min(upper.p_refute(false))).min(1.0);
         let (lo_lim, hi_lim) = dist.limits(c.confidence);

@@ -56,6 +56,9 @@ pub static ENTRIES: &[&Entry] = &[
     &crate::bounds::smile::ENTRY,
     // training
     &crate::train::ENTRY,
+    &crate::nonparam::ksg::ENTRY,
+    &crate::nonparam::gaussian_mi::ENTRY,
+    &crate::nonparam::histogram::ENTRY,
     // claim functions
     &crate::claims::functions::MI,
     &crate::claims::functions::ESTIMATE,

@@ -210,6 +210,8 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Compare(CmpOp, Box<Expr>, Box<Expr>),
+    /// `COMPARISON within TOLERANCE`
+    Within(Box<Expr>, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     /// `forall VAR in LIST: BODY` or `exists VAR in LIST: BODY`
     Quantified(Quantifier, Ident, Box<Expr>, Box<Expr>),
@@ -232,7 +234,7 @@ impl Expr {
             ExprKind::Name(_) | ExprKind::Indexed(..) => "a name",
             ExprKind::Call(..) => "a call",
             ExprKind::Neg(_) | ExprKind::Binary(..) => "an arithmetic expression",
-            ExprKind::Compare(..) => "a comparison",
+            ExprKind::Compare(..) | ExprKind::Within(..) => "a comparison",
             ExprKind::And(..) => "a conjunction",
             ExprKind::Quantified(Quantifier::Forall, ..) => "a forall",
             ExprKind::Quantified(Quantifier::Exists, ..) => "an exists",

@@ -276,10 +276,21 @@ fn expr(p: Pair<Rule>) -> Result<Expr, SyntaxError> {
                         _ => CmpOp::Eq,
                     };
                     let rhs = expr(it.next().unwrap())?;
-                    Ok(Expr::new(
+                    let cmp_span = lhs.span.join(rhs.span);
+                    let cmp = Expr::new(
                         ExprKind::Compare(op, Box::new(lhs), Box::new(rhs)),
-                        span,
-                    ))
+                        cmp_span,
+                    );
+                    match it.next() {
+                        None => Ok(cmp),
+                        Some(tol) => {
+                            let tol = expr(tol.into_inner().nth(1).unwrap())?;
+                            Ok(Expr::new(
+                                ExprKind::Within(Box::new(cmp), Box::new(tol)),
+                                span,
+                            ))
+                        }
+                    }
                 }
             }
         }

@@ -151,8 +151,8 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                 name.clone(),
                 RunOutcome {
                     seeds,
-                    steps: opts.steps(spec.steps),
-                    batch: spec.batch,
+                    steps: opts.steps(spec.steps()),
+                    batch: spec.batch(),
                     train_seconds: 0.0,
                     failures: Vec::new(),
                     traces: vec![Vec::new(); seeds],
@@ -193,9 +193,27 @@ fn run_job(
         failure: None,
         estimates: Vec::new(),
     };
+    if let crate::train::Method::Nonparam(np) = &spec.method {
+        let start = std::time::Instant::now();
+        let mut rng = dist::stream(opts.file_seed, seed, "nonparam");
+        let sample = spec.data.dist.sample(np.samples, &mut rng);
+        let value = np.estimator.estimate(&sample);
+        out.seconds = start.elapsed().as_secs_f64();
+        let r = if value.is_finite() {
+            Ok(Evaluation {
+                mean: value,
+                std_err: 0.0,
+                batches: 1,
+            })
+        } else {
+            Err(format!("`{}` gave {value} at seed {seed}", spec.name))
+        };
+        out.estimates = estimate_ids.iter().map(|&i| (i, r.clone())).collect();
+        return out;
+    }
     let trained = match fit(
         spec,
-        opts.steps(spec.steps),
+        opts.steps(spec.steps()),
         opts.file_seed,
         seed,
         &opts.device,
@@ -227,9 +245,16 @@ fn run_job(
         // One held-out stream per seed and batch size, shared by the runs of a file, so that
         // estimates compared at the same K see the same evaluation samples (paired).
         let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
+        let Some(bound) = e.bound.as_ref() else {
+            out.estimates.push((
+                i,
+                Err("internal: a trained run's estimate has no bound".into()),
+            ));
+            continue;
+        };
         let r = evaluate(
-            &trained.critic.for_bound(e.bound.as_ref()),
-            e.bound.as_ref(),
+            &trained.critic.for_bound(bound.as_ref()),
+            bound.as_ref(),
             spec.data.dist.as_ref(),
             e.batch,
             &mut rng,

@@ -40,15 +40,19 @@ pub fn fit(
 ) -> Result<Trained> {
     let start = std::time::Instant::now();
     let data = &spec.data.dist;
+    let Some(spec_t) = spec.train() else {
+        candle_core::bail!("run `{}` does not train", spec.name)
+    };
     let mut init_rng = dist::stream(file_seed, seed_index, "init");
     let mut train_rng = dist::stream(file_seed, seed_index, "train");
-    let (critic, params) = spec
-        .critic
-        .build(data.dim_x(), data.dim_y(), &mut init_rng, device)?;
+    let (critic, params) =
+        spec_t
+            .critic
+            .build(data.dim_x(), data.dim_y(), &mut init_rng, device)?;
     let mut opt = AdamW::new(
         params.vars.clone(),
         ParamsAdamW {
-            lr: spec.lr,
+            lr: spec_t.lr,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-8,
@@ -62,10 +66,10 @@ pub fn fit(
     let mut diverged = None;
     let mut steps_done = 0;
     for step in 0..steps {
-        let batch = data.sample(spec.batch, &mut train_rng);
+        let batch = data.sample(spec_t.batch, &mut train_rng);
         let (x, y) = to_tensors(&batch, device)?;
         let scores = critic.scores(&x, &y)?;
-        let loss = spec.bound.loss(&scores)?;
+        let loss = spec_t.bound.loss(&scores)?;
         let record = step % every == 0 || step + 1 == steps;
         if record || step % 50 == 0 {
             let l: f32 = loss.to_scalar()?;
@@ -74,7 +78,7 @@ pub fn fit(
                 break;
             }
             if record {
-                let est: f32 = spec.bound.estimate(&scores)?.to_scalar()?;
+                let est: f32 = spec_t.bound.estimate(&scores)?.to_scalar()?;
                 trace.push((step, est as f64));
             }
         }

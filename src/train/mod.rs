@@ -109,25 +109,69 @@ fn build(args: &Args) -> Result<Value, ParamError> {
         })?;
     Ok(Value::Run(Arc::new(RunSpec {
         name: String::new(),
-        bound: bound.clone(),
-        critic: critic.clone(),
         data: data.clone(),
-        batch: args.int("batch")?,
-        steps: args.int("steps")?,
-        lr: args.num("lr")?,
         seeds: args.int("seeds")?,
+        method: Method::Train(TrainSpec {
+            bound: bound.clone(),
+            critic: critic.clone(),
+            batch: args.int("batch")?,
+            steps: args.int("steps")?,
+            lr: args.num("lr")?,
+        }),
     })))
 }
 
-/// A declared training run.
+/// A declared run: a method applied to a distribution, once per seed.
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     pub name: String,
+    pub data: DataRef,
+    pub seeds: usize,
+    pub method: Method,
+}
+
+/// How a run turns samples into estimates.
+#[derive(Debug, Clone)]
+pub enum Method {
+    /// Train a critic under a bound; estimates evaluate it on held-out batches.
+    Train(TrainSpec),
+    /// A non-neural estimator on `samples` fresh pairs per seed.
+    Nonparam(NonparamSpec),
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainSpec {
     pub bound: Arc<dyn Bound>,
     pub critic: Arc<CriticSpec>,
-    pub data: DataRef,
     pub batch: usize,
     pub steps: usize,
     pub lr: f64,
-    pub seeds: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct NonparamSpec {
+    pub estimator: Arc<dyn crate::nonparam::Estimator>,
+    pub samples: usize,
+}
+
+impl RunSpec {
+    /// The training spec, for runs that train.
+    pub fn train(&self) -> Option<&TrainSpec> {
+        match &self.method {
+            Method::Train(t) => Some(t),
+            Method::Nonparam(_) => None,
+        }
+    }
+
+    /// Pairs per estimate: the batch of a trained run, the sample size of an estimator.
+    pub fn batch(&self) -> usize {
+        match &self.method {
+            Method::Train(t) => t.batch,
+            Method::Nonparam(n) => n.samples,
+        }
+    }
+
+    pub fn steps(&self) -> usize {
+        self.train().map(|t| t.steps).unwrap_or(0)
+    }
 }
