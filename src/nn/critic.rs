@@ -274,7 +274,9 @@ impl CriticSpec {
                 shift: 0.0,
             },
             CriticSpec::Concat { f } => match &f.spec {
-                EncoderSpec::Mlp { hidden, out, act } => {
+                EncoderSpec::Mlp {
+                    hidden, out, act, ..
+                } => {
                     let mut layers = Vec::new();
                     let mut width = dim_x + dim_y;
                     for &w in hidden.iter().chain(std::iter::once(out)) {

@@ -44,9 +44,38 @@ pub static MLP: Entry = Entry {
             Range::ANY,
             "activation after each hidden layer",
         ),
+        param(
+            "norm",
+            Ty::Choice(&["none", "layer"]),
+            Default::Sym("none"),
+            Range::ANY,
+            "normalise each hidden layer (layer norm without affine parameters)",
+        ),
     ],
     exactly_one_of: &[],
     build: Some(build_mlp),
+};
+
+pub static LINEAR: Entry = Entry {
+    name: "linear",
+    kind: Kind::Encoder,
+    doc: "a linear map to `out` features (an mlp with no hidden layer)",
+    params: &[param(
+        "out",
+        Ty::Int,
+        Default::Required,
+        Range::between(1.0, 65_536.0),
+        "output width",
+    )],
+    exactly_one_of: &[],
+    build: Some(|a| {
+        Ok(Value::Encoder(EncoderDecl::new(EncoderSpec::Mlp {
+            hidden: Vec::new(),
+            out: a.int("out")?,
+            act: Activation::Relu,
+            layer_norm: false,
+        })))
+    }),
 };
 
 fn build_mlp(args: &Args) -> std::result::Result<Value, ParamError> {
@@ -64,6 +93,7 @@ fn build_mlp(args: &Args) -> std::result::Result<Value, ParamError> {
         hidden,
         out: args.int("out")?,
         act,
+        layer_norm: args.symbol("norm")? == "layer",
     })))
 }
 
@@ -92,6 +122,7 @@ pub enum EncoderSpec {
         hidden: Vec<usize>,
         out: usize,
         act: Activation,
+        layer_norm: bool,
     },
 }
 
@@ -114,14 +145,23 @@ impl EncoderSpec {
     ) -> Result<Encoder> {
         match self {
             EncoderSpec::Identity => Ok(Encoder::Identity),
-            EncoderSpec::Mlp { hidden, out, act } => {
+            EncoderSpec::Mlp {
+                hidden,
+                out,
+                act,
+                layer_norm,
+            } => {
                 let mut layers = Vec::new();
                 let mut width = input;
                 for &h in hidden.iter().chain(std::iter::once(out)) {
                     layers.push(Linear::new(width, h, rng, device, params)?);
                     width = h;
                 }
-                Ok(Encoder::Mlp { layers, act: *act })
+                Ok(Encoder::Mlp {
+                    layers,
+                    act: *act,
+                    layer_norm: *layer_norm,
+                })
             }
         }
     }
@@ -157,6 +197,7 @@ pub enum Encoder {
     Mlp {
         layers: Vec<Linear>,
         act: Activation,
+        layer_norm: bool,
     },
 }
 
@@ -164,11 +205,18 @@ impl Encoder {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Encoder::Identity => Ok(x.clone()),
-            Encoder::Mlp { layers, act } => {
+            Encoder::Mlp {
+                layers,
+                act,
+                layer_norm,
+            } => {
                 let mut h = x.clone();
                 for (i, l) in layers.iter().enumerate() {
                     h = l.forward(&h)?;
                     if i + 1 < layers.len() {
+                        if *layer_norm {
+                            h = normalise_rows(&h)?;
+                        }
                         h = act.apply(&h)?;
                     }
                 }
@@ -176,4 +224,13 @@ impl Encoder {
             }
         }
     }
+}
+
+/// (h - mean) / sqrt(var + 1e-5) along the last dimension, from differentiable basic ops
+/// (candle's fused layer norm has no backward pass; REFERENCE.md section 5).
+pub fn normalise_rows(h: &Tensor) -> Result<Tensor> {
+    let mean = h.mean_keepdim(candle_core::D::Minus1)?;
+    let c = h.broadcast_sub(&mean)?;
+    let var = c.sqr()?.mean_keepdim(candle_core::D::Minus1)?;
+    c.broadcast_div(&(var + 1e-5)?.sqrt()?)
 }

@@ -42,6 +42,7 @@ pub static ENTRIES: &[&Entry] = &[
     // encoders
     &crate::nn::encoder::IDENTITY,
     &crate::nn::encoder::MLP,
+    &crate::nn::encoder::LINEAR,
     // critics
     &crate::nn::critic::SEPARABLE,
     &crate::nn::critic::CONCAT,

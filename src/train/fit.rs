@@ -45,6 +45,8 @@ pub fn fit(
     };
     let mut init_rng = dist::stream(file_seed, seed_index, "init");
     let mut train_rng = dist::stream(file_seed, seed_index, "train");
+    // The trace is measured on its own held-out stream, never on training batches.
+    let mut trace_rng = dist::stream(file_seed, seed_index, "trace");
     let (critic, params) =
         spec_t
             .critic
@@ -53,10 +55,10 @@ pub fn fit(
         params.vars.clone(),
         ParamsAdamW {
             lr: spec_t.lr,
-            beta1: 0.9,
-            beta2: 0.999,
+            beta1: spec_t.betas.0,
+            beta2: spec_t.betas.1,
             eps: 1e-8,
-            weight_decay: 0.0,
+            weight_decay: spec_t.weight_decay,
         },
     )?;
     // A critic without parameters (oracle, fixed) has nothing to train.
@@ -78,11 +80,20 @@ pub fn fit(
                 break;
             }
             if record {
-                let est: f32 = spec_t.bound.estimate(&scores)?.to_scalar()?;
+                let held_out = data.sample(spec_t.batch, &mut trace_rng);
+                let (hx, hy) = to_tensors(&held_out, device)?;
+                let est: f32 = spec_t
+                    .bound
+                    .estimate(&critic.scores(&hx, &hy)?)?
+                    .to_scalar()?;
                 trace.push((step, est as f64));
             }
         }
-        opt.backward_step(&loss)?;
+        let mut grads = loss.backward()?;
+        if let Some(max_norm) = spec_t.clip {
+            clip_gradients(&mut grads, &params.vars, max_norm)?;
+        }
+        opt.step(&grads)?;
         steps_done = step + 1;
     }
     Ok(Trained {
@@ -92,4 +103,30 @@ pub fn fit(
         steps_done,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Scales all gradients so that their global L2 norm is at most `max_norm`.
+fn clip_gradients(
+    grads: &mut candle_core::backprop::GradStore,
+    vars: &[candle_core::Var],
+    max_norm: f64,
+) -> Result<()> {
+    let mut total = 0.0f64;
+    for v in vars {
+        if let Some(g) = grads.get(v.as_tensor()) {
+            let s: f32 = g.sqr()?.sum_all()?.to_scalar()?;
+            total += s as f64;
+        }
+    }
+    let norm = total.sqrt();
+    if norm > max_norm && norm.is_finite() {
+        let scale = max_norm / norm;
+        for v in vars {
+            if let Some(g) = grads.get(v.as_tensor()) {
+                let scaled = (g * scale)?;
+                grads.insert(v.as_tensor(), scaled);
+            }
+        }
+    }
+    Ok(())
 }

@@ -76,6 +76,34 @@ pub static ENTRY: Entry = Entry {
             Range::between(1.0, 10_000.0),
             "independent repetitions (data, initialisation)",
         ),
+        param(
+            "weight_decay",
+            Ty::Number,
+            Default::Num(0.0),
+            Range::at_least(0.0),
+            "decoupled weight decay (AdamW); 0 is plain Adam",
+        ),
+        param(
+            "beta1",
+            Ty::Number,
+            Default::Num(0.9),
+            Range::half_open(0.0, 1.0),
+            "Adam's first-moment decay",
+        ),
+        param(
+            "beta2",
+            Ty::Number,
+            Default::Num(0.999),
+            Range::half_open(0.0, 1.0),
+            "Adam's second-moment decay",
+        ),
+        param(
+            "clip",
+            Ty::Number,
+            Default::Optional,
+            Range::above(0.0),
+            "clip the global gradient norm to this value",
+        ),
     ],
     exactly_one_of: &[],
     build: Some(build),
@@ -117,6 +145,9 @@ fn build(args: &Args) -> Result<Value, ParamError> {
             batch: args.int("batch")?,
             steps: args.int("steps")?,
             lr: args.num("lr")?,
+            weight_decay: args.num("weight_decay")?,
+            betas: (args.num("beta1")?, args.num("beta2")?),
+            clip: args.opt_num("clip"),
         }),
     })))
 }
@@ -146,6 +177,10 @@ pub struct TrainSpec {
     pub batch: usize,
     pub steps: usize,
     pub lr: f64,
+    pub weight_decay: f64,
+    pub betas: (f64, f64),
+    /// Maximum global gradient norm, if clipping.
+    pub clip: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
