@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+mod common;
+
 fn mica(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_mica"))
         .args(args)
@@ -18,20 +20,10 @@ fn mica(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn check_accepts_every_example_and_spec() {
-    let mut files = Vec::new();
-    for dir in ["examples", "specs", "tests/fixtures"] {
-        let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "mica") {
-                    files.push(p.display().to_string());
-                }
-            }
-        }
-    }
+    let files: Vec<String> = common::mica_files(&["examples", "specs", "tests/fixtures"])
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     assert!(!files.is_empty());
     let mut args = vec!["check"];
     args.extend(files.iter().map(|s| s.as_str()));

@@ -1,6 +1,8 @@
 //! Robustness: thousands of random and mutated inputs go through parse + check; none may
 //! panic. (Checking never trains, so this is fast.)
 
+mod common;
+
 use mica::pipeline::{compile, Source};
 use rand::{RngExt as _, SeedableRng};
 
@@ -91,21 +93,10 @@ const VOCAB: &[&str] = &[
 ];
 
 fn seeds_texts() -> Vec<String> {
-    let mut out = Vec::new();
-    for dir in ["examples", "tests/fixtures", "tests/diagnostics", "specs"] {
-        let mut stack = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if p.extension().is_some_and(|x| x == "mica") {
-                    out.push(std::fs::read_to_string(p).unwrap());
-                }
-            }
-        }
-    }
-    out
+    common::mica_files(&["examples", "tests/fixtures", "tests/diagnostics", "specs"])
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
 }
 
 fn mutate(text: &str, rng: &mut rand_chacha::ChaCha8Rng) -> String {

@@ -102,6 +102,30 @@ pub struct Evidence {
     estimate: Option<Estimate>,
 }
 
+impl Evidence {
+    /// Evidence with no numbers yet: nothing verified, nothing refuted.
+    fn empty(label: &str, text: String, op: Option<CmpOp>, method: &str) -> Self {
+        Evidence {
+            label: label.to_string(),
+            text,
+            op,
+            lhs: f64::NAN,
+            rhs: f64::NAN,
+            lhs_seeds: Vec::new(),
+            rhs_seeds: Vec::new(),
+            margin: f64::NAN,
+            lower: f64::NAN,
+            upper: f64::NAN,
+            n: 0,
+            method: method.to_string(),
+            p_verify: 1.0,
+            p_refute: 1.0,
+            reason: None,
+            estimate: None,
+        }
+    }
+}
+
 /// A decided claim.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ClaimResult {
@@ -527,24 +551,7 @@ fn compare(
     settings: &Settings,
     label: &str,
 ) -> Evidence {
-    let mut ev = Evidence {
-        label: label.to_string(),
-        text: cmp.text.clone(),
-        op: Some(cmp.op),
-        lhs: f64::NAN,
-        rhs: f64::NAN,
-        lhs_seeds: Vec::new(),
-        rhs_seeds: Vec::new(),
-        margin: f64::NAN,
-        lower: f64::NAN,
-        upper: f64::NAN,
-        n: 0,
-        method: String::new(),
-        p_verify: 1.0,
-        p_refute: 1.0,
-        reason: None,
-        estimate: None,
-    };
+    let mut ev = Evidence::empty(label, cmp.text.clone(), Some(cmp.op), "");
     let (lhs, rhs) = match (sample(&cmp.lhs, ctx), sample(&cmp.rhs, ctx)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -605,24 +612,12 @@ fn compare(
 /// `peak(X -> q)`: the argmax of the seed-averaged curve is strictly inside the sweep, decided by
 /// the share of bootstrap resamples of seeds whose argmax is interior.
 fn peak(curve: &Curve, ctx: &Ctx, label: &str) -> Evidence {
-    let mut ev = Evidence {
-        label: label.to_string(),
-        text: format!("argmax of {} over {}", curve.text, curve.var),
-        op: None,
-        lhs: f64::NAN,
-        rhs: f64::NAN,
-        lhs_seeds: Vec::new(),
-        rhs_seeds: Vec::new(),
-        margin: f64::NAN,
-        lower: f64::NAN,
-        upper: f64::NAN,
-        n: 0,
-        method: "bootstrap over seeds of the argmax".into(),
-        p_verify: 1.0,
-        p_refute: 1.0,
-        reason: None,
-        estimate: None,
-    };
+    let mut ev = Evidence::empty(
+        label,
+        format!("argmax of {} over {}", curve.text, curve.var),
+        None,
+        "bootstrap over seeds of the argmax",
+    );
     let m = match curve_matrix(curve, ctx, 1) {
         Ok(m) => m,
         Err(e) => {

@@ -178,7 +178,7 @@ impl Distribution for Augmented {
         let (x, y) = match self.kind {
             Aug::DuplicateX => (interleave(&s.x, dx, &s.x, dx, n), s.y),
             Aug::AppendY(m) => {
-                let f: Vec<f64> = s.y.chunks(dy).flat_map(|r| m.forward(r)).collect();
+                let f = super::transform::map_rows(&s.y, dy, &m);
                 let y = interleave(&s.y, dy, &f, m.out_dim(dy), n);
                 (s.x, y)
             }

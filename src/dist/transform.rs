@@ -154,7 +154,8 @@ pub struct Transformed {
     pub on_y: bool,
 }
 
-fn map_rows(v: &[f64], d: usize, map: &Map) -> Vec<f64> {
+/// Applies `map` to each row of a row-major matrix with `d` columns.
+pub(crate) fn map_rows(v: &[f64], d: usize, map: &Map) -> Vec<f64> {
     let mut out = Vec::with_capacity(map.out_dim(v.len()));
     for row in v.chunks(d) {
         map.forward_into(row, &mut out);

@@ -76,49 +76,45 @@ pub static ORACLE: Entry = Entry {
     build: Some(|a| Ok(Value::Critic(Arc::new(CriticSpec::Oracle { data: a.data("data")? })))),
 };
 
-fn build_bilinear(args: &Args) -> std::result::Result<Value, ParamError> {
-    let g = encoder(args, "g")?.ok_or_else(|| {
+/// The encoders g and h of a two-tower critic, and whether they are one network (the same
+/// declared encoder twice, or h omitted).
+fn towers(args: &Args) -> std::result::Result<(EncoderRef, EncoderRef, bool), ParamError> {
+    let g = encoder(args, "g").ok_or_else(|| {
         ParamError::new(
             crate::registry::ParamErrorKind::Conflict,
             "g",
             "internal: g missing",
         )
     })?;
-    let h = encoder(args, "h")?;
+    let h = encoder(args, "h");
     let shared = match &h {
         None => true,
         Some(h) => g.name.is_some() && g.name == h.name,
     };
+    Ok((g.clone(), h.unwrap_or(g), shared))
+}
+
+fn encoder(args: &Args, name: &'static str) -> Option<EncoderRef> {
+    match args.get(name) {
+        Some(Value::Encoder(e)) => Some(e.clone()),
+        _ => None,
+    }
+}
+
+fn build_bilinear(args: &Args) -> std::result::Result<Value, ParamError> {
+    let (g, h, shared) = towers(args)?;
     Ok(Value::Critic(Arc::new(CriticSpec::Bilinear {
-        h: h.unwrap_or_else(|| g.clone()),
         g,
+        h,
         shared,
     })))
 }
 
-fn encoder(args: &Args, name: &'static str) -> std::result::Result<Option<EncoderRef>, ParamError> {
-    match args.get(name) {
-        Some(Value::Encoder(e)) => Ok(Some(e.clone())),
-        _ => Ok(None),
-    }
-}
-
 fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
-    let g = encoder(args, "g")?.ok_or_else(|| {
-        ParamError::new(
-            crate::registry::ParamErrorKind::Conflict,
-            "g",
-            "internal: g missing",
-        )
-    })?;
-    let h = encoder(args, "h")?;
-    let shared = match &h {
-        None => true,
-        Some(h) => g.name.is_some() && g.name == h.name,
-    };
+    let (g, h, shared) = towers(args)?;
     Ok(Value::Critic(Arc::new(CriticSpec::Separable {
-        h: h.unwrap_or_else(|| g.clone()),
         g,
+        h,
         shared,
         temperature: args.num("temperature")?,
         normalize: args.boolean("normalize")?,
@@ -126,7 +122,7 @@ fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
 }
 
 fn build_concat(args: &Args) -> std::result::Result<Value, ParamError> {
-    let f = encoder(args, "f")?.ok_or_else(|| {
+    let f = encoder(args, "f").ok_or_else(|| {
         ParamError::new(
             crate::registry::ParamErrorKind::Conflict,
             "f",
