@@ -34,6 +34,10 @@ impl Bound for Dv {
     fn is_lower_bound(&self) -> bool {
         false
     }
+
+    fn estimate_streamed(&self, st: &super::RowStats) -> Option<f64> {
+        Some(st.mean_diag() - st.log_mean_exp_offdiag())
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,10 @@ impl Bound for InfoNce {
     fn is_lower_bound(&self) -> bool {
         true
     }
+
+    fn estimate_streamed(&self, st: &super::RowStats) -> Option<f64> {
+        Some(st.sum_diag_minus_lse / st.k as f64 + (st.k as f64).ln())
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,11 @@ impl Bound for Js {
     fn is_lower_bound(&self) -> bool {
         true
     }
+
+    fn estimate_streamed(&self, st: &super::RowStats) -> Option<f64> {
+        // NWJ of s + 1: the diagonal and the partition both shift by 1.
+        Some(st.mean_diag() + 1.0 - st.log_mean_exp_offdiag().exp())
+    }
 }
 
 #[cfg(test)]

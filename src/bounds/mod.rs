@@ -30,6 +30,11 @@ pub trait Bound: Send + Sync + fmt::Debug {
     fn optimal_shift(&self) -> f64 {
         0.0
     }
+    /// The estimate from row-block statistics, for bounds that can be streamed (evaluation at
+    /// batch sizes whose K x K matrix would not fit in memory); `None` if this one cannot.
+    fn estimate_streamed(&self, _stats: &RowStats) -> Option<f64> {
+        None
+    }
 }
 
 /// softplus(x) = ln(1 + e^x), computed stably as relu(x) + ln(1 + e^-|x|).
@@ -61,4 +66,63 @@ pub fn log_mean_exp_offdiag(s: &Tensor) -> Result<Tensor> {
     let masked = (s - (eye * 1e30)?)?;
     let lse = masked.flatten_all()?.log_sum_exp(D::Minus1)?;
     lse - ((k * (k - 1)) as f64).ln()
+}
+
+/// Statistics of a K x K score matrix accumulated block of rows by block of rows, from which
+/// the streamable bounds follow without the matrix ever being in memory (evaluation at large
+/// K). The off-diagonal log-sum-exp is kept as a running log-sum-exp.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowStats {
+    pub k: usize,
+    /// sum_i s_ii
+    pub sum_diag: f64,
+    /// sum_i (s_ii - logsumexp_j s_ij)
+    pub sum_diag_minus_lse: f64,
+    /// ln sum_{i != j} e^{s_ij}
+    pub offdiag_lse: f64,
+}
+
+impl RowStats {
+    pub fn new(k: usize) -> Self {
+        RowStats {
+            k,
+            sum_diag: 0.0,
+            sum_diag_minus_lse: 0.0,
+            offdiag_lse: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Adds rows `row0 .. row0 + B` of the score matrix, given as a B x K block.
+    pub fn add_block(&mut self, block: &Tensor, row0: usize) -> Result<()> {
+        let (b, k) = block.dims2()?;
+        let mut mask = vec![0f32; b * k];
+        for r in 0..b {
+            mask[r * k + row0 + r] = -1e30;
+        }
+        let mask = Tensor::from_vec(mask, (b, k), block.device())?;
+        let row_lse: Vec<f32> = block.log_sum_exp(D::Minus1)?.to_vec1()?;
+        let off_lse: Vec<f32> = (block + mask)?.log_sum_exp(D::Minus1)?.to_vec1()?;
+        let rows: Vec<Vec<f32>> = block.to_vec2()?;
+        for r in 0..b {
+            let d = rows[r][row0 + r] as f64;
+            self.sum_diag += d;
+            self.sum_diag_minus_lse += d - row_lse[r] as f64;
+            let o = off_lse[r] as f64;
+            let m = self.offdiag_lse.max(o);
+            if m > f64::NEG_INFINITY {
+                self.offdiag_lse = m + ((self.offdiag_lse - m).exp() + (o - m).exp()).ln();
+            }
+        }
+        Ok(())
+    }
+
+    /// ln of the mean of e^s over the off-diagonal entries.
+    pub fn log_mean_exp_offdiag(&self) -> f64 {
+        let k = self.k as f64;
+        self.offdiag_lse - (k * (k - 1.0)).ln()
+    }
+
+    pub fn mean_diag(&self) -> f64 {
+        self.sum_diag / self.k as f64
+    }
 }

@@ -41,6 +41,10 @@ impl Bound for Nwj {
     fn optimal_shift(&self) -> f64 {
         1.0
     }
+
+    fn estimate_streamed(&self, st: &super::RowStats) -> Option<f64> {
+        Some(st.mean_diag() - (st.log_mean_exp_offdiag() - 1.0).exp())
+    }
 }
 
 #[cfg(test)]

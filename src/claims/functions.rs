@@ -95,8 +95,8 @@ pub static ESTIMATE: Entry = function(
             "batch",
             Ty::Int,
             Default::Optional,
-            Range::between(2.0, 8192.0),
-            "evaluate at another batch size K (default: the run's)",
+            Range::between(2.0, 65_536.0),
+            "evaluate at another batch size K (default: the run's); above 4096, InfoNCE, NWJ, DV and JS stream the score matrix in blocks",
         ),
     ],
 );

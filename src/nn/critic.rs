@@ -338,71 +338,94 @@ impl Critic {
     }
 }
 
+/// Rows of h(y) against all of g(x): (hy g(x)^T) / temperature.
+fn dot_scores(hy: &Tensor, gx: &Tensor, temperature: f64) -> Result<Tensor> {
+    let s = hy.matmul(&gx.t()?)?;
+    if temperature == 1.0 {
+        Ok(s)
+    } else {
+        s / temperature
+    }
+}
+
 fn l2_normalize(x: &Tensor) -> Result<Tensor> {
     let norm = (x.sqr()?.sum_keepdim(D::Minus1)? + 1e-12)?.sqrt()?;
     x.broadcast_div(&norm)
 }
 
 impl Critic {
+    /// For a separable critic: the embeddings g(x) and h(y) (normalised if asked) and the
+    /// temperature; `None` for other critics.
+    fn separable_embeddings(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+    ) -> Result<Option<(Tensor, Tensor, f64)>> {
+        let Critic::Separable {
+            g,
+            h,
+            temperature,
+            normalize,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let mut gx = g.forward(x)?;
+        let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
+        if *normalize {
+            gx = l2_normalize(&gx)?;
+            hy = l2_normalize(&hy)?;
+        }
+        Ok(Some((gx, hy, *temperature)))
+    }
+
     /// The score matrices of consecutive batches of `k` rows of x and y (whose row count is a
     /// multiple of k). A separable critic embeds all rows in one pass, which is much faster
     /// than one small forward pass per batch.
     pub fn scores_batches(&self, x: &Tensor, y: &Tensor, k: usize) -> Result<Vec<Tensor>> {
         let n = x.dim(0)?;
-        match self {
-            Critic::Separable {
-                g,
-                h,
-                temperature,
-                normalize,
-            } => {
-                let mut gx = g.forward(x)?;
-                let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
-                if *normalize {
-                    gx = l2_normalize(&gx)?;
-                    hy = l2_normalize(&hy)?;
-                }
-                (0..n / k)
-                    .map(|b| {
-                        let s = hy
-                            .narrow(0, b * k, k)?
-                            .matmul(&gx.narrow(0, b * k, k)?.t()?)?;
-                        if *temperature == 1.0 {
-                            Ok(s)
-                        } else {
-                            s / *temperature
-                        }
-                    })
-                    .collect()
-            }
-            _ => (0..n / k)
+        match self.separable_embeddings(x, y)? {
+            Some((gx, hy, t)) => (0..n / k)
+                .map(|b| dot_scores(&hy.narrow(0, b * k, k)?, &gx.narrow(0, b * k, k)?, t))
+                .collect(),
+            None => (0..n / k)
                 .map(|b| self.scores(&x.narrow(0, b * k, k)?, &y.narrow(0, b * k, k)?))
                 .collect(),
         }
     }
 
+    /// Streams the K x K score matrix of one batch in blocks of at most `block` rows:
+    /// `f(rows, row0)` sees rows row0 .. row0 + len. Only one block is in memory at a time, so
+    /// batches far larger than any dense matrix can be evaluated.
+    pub fn stream_rows(
+        &self,
+        x: &Tensor,
+        y: &Tensor,
+        block: usize,
+        mut f: impl FnMut(&Tensor, usize) -> Result<()>,
+    ) -> Result<()> {
+        let k = y.dim(0)?;
+        let embeddings = self.separable_embeddings(x, y)?;
+        let mut row0 = 0;
+        while row0 < k {
+            let len = block.min(k - row0);
+            let rows = match &embeddings {
+                Some((gx, hy, t)) => dot_scores(&hy.narrow(0, row0, len)?, gx, *t)?,
+                None => self.scores(x, &y.narrow(0, row0, len)?)?,
+            };
+            f(&rows, row0)?;
+            row0 += len;
+        }
+        Ok(())
+    }
+
     /// The K x K score matrix s[i][j] = f(x_j, y_i) for x: K x dim_x and y: K x dim_y.
     pub fn scores(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
+        if let Some((gx, hy, t)) = self.separable_embeddings(x, y)? {
+            return dot_scores(&hy, &gx, t);
+        }
         match self {
-            Critic::Separable {
-                g,
-                h,
-                temperature,
-                normalize,
-            } => {
-                let mut gx = g.forward(x)?;
-                let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
-                if *normalize {
-                    gx = l2_normalize(&gx)?;
-                    hy = l2_normalize(&hy)?;
-                }
-                let s = hy.matmul(&gx.t()?)?;
-                if *temperature == 1.0 {
-                    Ok(s)
-                } else {
-                    s / *temperature
-                }
-            }
+            Critic::Separable { .. } => unreachable!("handled by separable_embeddings"),
             Critic::Bilinear { g, h, w } => {
                 let gx = g.forward(x)?;
                 let hy = h.as_ref().unwrap_or(g).forward(y)?;
@@ -421,7 +444,7 @@ impl Critic {
                     .iter()
                     .map(|r| r.iter().map(|&v| v as f64).collect())
                     .collect();
-                let mut s = Vec::with_capacity(k * k);
+                let mut s = Vec::with_capacity(ys.len() * k);
                 for yi in &ys {
                     for xj in &xs {
                         // Outside the joint support the ratio is 0: a score of -1e30 stands for ln 0.
@@ -432,12 +455,12 @@ impl Critic {
                         s.push(v as f32);
                     }
                 }
-                Tensor::from_vec(s, (k, k), x.device())
+                Tensor::from_vec(s, (ys.len(), k), x.device())
             }
             Critic::Concat { layers, act, dim_x } => {
                 // The first layer on [x_j, y_i] splits as W_x x_j + W_y y_i + b, so the K^2
                 // pairs cost two K-row products plus a broadcast add instead of a K^2-row one.
-                let k = x.dim(0)?;
+                let (kx, ky) = (x.dim(0)?, y.dim(0)?);
                 let first = &layers[0];
                 let w = first.weight.as_tensor();
                 let dim_y = y.dim(1)?;
@@ -450,12 +473,12 @@ impl Critic {
                     .unsqueeze(1)?
                     .broadcast_add(&a.unsqueeze(0)?)?
                     .broadcast_add(&first.bias)?
-                    .reshape((k * k, width))?;
+                    .reshape((ky * kx, width))?;
                 for l in &layers[1..] {
                     h = act.apply(&h)?;
                     h = l.forward(&h)?;
                 }
-                h.reshape((k, k))
+                h.reshape((ky, kx))
             }
         }
     }

@@ -26,6 +26,12 @@ pub struct Evaluation {
     pub batches: usize,
 }
 
+/// Above this batch size, a bound that can be streamed is evaluated block by block instead of
+/// on the dense K x K matrix.
+pub const DENSE_LIMIT: usize = 4096;
+/// Score entries per streamed block (rows x K).
+const BLOCK_ENTRIES: usize = 1 << 22;
+
 pub fn evaluate(
     critic: &Critic,
     bound: &dyn Bound,
@@ -34,6 +40,19 @@ pub fn evaluate(
     rng: &mut Rng,
     device: &Device,
 ) -> Result<Evaluation> {
+    let streamable = bound
+        .estimate_streamed(&crate::bounds::RowStats::new(2))
+        .is_some();
+    if k > DENSE_LIMIT && streamable {
+        return evaluate_streamed(critic, bound, data, k, rng, device);
+    }
+    if k > 2 * DENSE_LIMIT {
+        candle_core::bail!(
+            "`{}` needs the whole {k} x {k} score matrix, which is too large; at most {} for this bound",
+            bound.name(),
+            2 * DENSE_LIMIT
+        );
+    }
     let max_batches = (MAX_PAIRS / k).max(MIN_BATCHES);
     let per_chunk = (CHUNK_PAIRS / k).max(1);
     let (mut n, mut sum, mut sum_sq) = (0usize, 0.0f64, 0.0f64);
@@ -64,6 +83,74 @@ pub fn evaluate(
                 std_err: se,
                 batches: n,
             });
+        }
+    }
+}
+
+/// Evaluation at large K: each batch's score matrix is streamed in blocks of rows into
+/// [`RowStats`](crate::bounds::RowStats), never held whole. At least 4 batches, at most
+/// `MAX_PAIRS` samples, stopping early once the standard error is below the target.
+pub fn evaluate_streamed(
+    critic: &Critic,
+    bound: &dyn Bound,
+    data: &dyn Distribution,
+    k: usize,
+    rng: &mut Rng,
+    device: &Device,
+) -> Result<Evaluation> {
+    let max_batches = (MAX_PAIRS / k).max(4);
+    let block = (BLOCK_ENTRIES / k).max(1);
+    let mut values = Vec::new();
+    loop {
+        let s = data.sample(k, rng);
+        let (x, y) = to_tensors(&s, device)?;
+        let mut stats = crate::bounds::RowStats::new(k);
+        critic.stream_rows(&x, &y, block, |rows, row0| stats.add_block(rows, row0))?;
+        let v = bound.estimate_streamed(&stats).unwrap_or(f64::NAN);
+        values.push(v);
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let var =
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
+        let se = (var / n as f64).sqrt();
+        if !v.is_finite() || (n >= 4 && se <= TARGET_STD_ERR) || n >= max_batches {
+            return Ok(Evaluation {
+                mean,
+                std_err: se,
+                batches: n,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::{dv::Dv, infonce::InfoNce, js::Js, nwj::Nwj, RowStats};
+    use crate::dist::gaussian::Gaussian;
+
+    /// The streamed statistics give the same estimates as the dense matrix.
+    #[test]
+    fn streamed_equals_dense() {
+        let d = Gaussian { dim: 2, rho: 0.7 };
+        let critic = Critic::Fixed { weight: 0.8 };
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let s = d.sample(300, &mut rng);
+        let (x, y) = to_tensors(&s, &Device::Cpu).unwrap();
+        let dense = critic.scores(&x, &y).unwrap();
+        let mut stats = RowStats::new(300);
+        critic
+            .stream_rows(&x, &y, 37, |rows, row0| stats.add_block(rows, row0))
+            .unwrap();
+        let bounds: [&dyn Bound; 4] = [&InfoNce, &Nwj, &Dv, &Js];
+        for b in bounds {
+            let want: f32 = b.estimate(&dense).unwrap().to_scalar().unwrap();
+            let got = b.estimate_streamed(&stats).unwrap();
+            assert!(
+                (got - want as f64).abs() < 1e-4,
+                "{}: {got} vs {want}",
+                b.name()
+            );
         }
     }
 }
