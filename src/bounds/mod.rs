@@ -92,22 +92,26 @@ impl RowStats {
         }
     }
 
-    /// Adds rows `row0 .. row0 + B` of the score matrix, given as a B x K block.
+    /// Adds rows `row0 .. row0 + B` of the score matrix, given as a B x K block. One pass of
+    /// exponentials per block: the off-diagonal log-sum-exp of each row; the full row's
+    /// follows by adding the diagonal term in f64.
     pub fn add_block(&mut self, block: &Tensor, row0: usize) -> Result<()> {
         let (b, k) = block.dims2()?;
+        let idx: Vec<u32> = (0..b).map(|r| (r * k + row0 + r) as u32).collect();
+        let idx = Tensor::from_vec(idx, b, block.device())?;
+        let diag: Vec<f32> = block.flatten_all()?.index_select(&idx, 0)?.to_vec1()?;
         let mut mask = vec![0f32; b * k];
         for r in 0..b {
             mask[r * k + row0 + r] = -1e30;
         }
         let mask = Tensor::from_vec(mask, (b, k), block.device())?;
-        let row_lse: Vec<f32> = block.log_sum_exp(D::Minus1)?.to_vec1()?;
         let off_lse: Vec<f32> = (block + mask)?.log_sum_exp(D::Minus1)?.to_vec1()?;
-        let rows: Vec<Vec<f32>> = block.to_vec2()?;
         for r in 0..b {
-            let d = rows[r][row0 + r] as f64;
+            let (d, o) = (diag[r] as f64, off_lse[r] as f64);
+            let m = d.max(o);
+            let row_lse = m + ((d - m).exp() + (o - m).exp()).ln();
             self.sum_diag += d;
-            self.sum_diag_minus_lse += d - row_lse[r] as f64;
-            let o = off_lse[r] as f64;
+            self.sum_diag_minus_lse += d - row_lse;
             let m = self.offdiag_lse.max(o);
             if m > f64::NEG_INFINITY {
                 self.offdiag_lse = m + ((self.offdiag_lse - m).exp() + (o - m).exp()).ln();
