@@ -5,6 +5,19 @@
 //! per-seed estimates, using [`dist`], [`nn`] and [`bounds`]) -> [`claims`] (verdicts) ->
 //! [`report`]. [`registry`] is the one table of constructors and functions that the checker
 //! matches calls against; [`pipeline`] wires the phases together for the CLI and the tests.
+//!
+//! ```
+//! use mica::pipeline::{compile, Source};
+//!
+//! let text = "data d = gaussian(dim: 2, rho: 0.6)\nclaim \"some MI\": mi(d) > 0.4\n";
+//! let program = compile(&Source::new("example.mica", text)).expect("checks clean");
+//! assert_eq!(program.claims.len(), 1);
+//! // I = -(2/2) ln(1 - 0.36) = 0.446 nats
+//! assert!((program.data["d"].dist.truth().value - 0.4463).abs() < 1e-4);
+//!
+//! let broken = compile(&Source::new("broken.mica", "data d = gaussian(dim: 2, rho: 1.5)\n"));
+//! assert!(broken.is_err());
+//! ```
 
 pub mod bounds;
 pub mod check;
