@@ -41,7 +41,9 @@ fn max_norm(a: &[f64], b: &[f64]) -> f64 {
 }
 
 fn tree(points: &[f64], d: usize) -> KdTree<f64, usize, Vec<f64>> {
-    let mut t = KdTree::with_capacity(d, points.len() / d);
+    // The second argument of `with_capacity` is the bucket size of a leaf, not the number of
+    // points: the default (16) keeps the tree balanced.
+    let mut t = KdTree::new(d);
     for (i, p) in points.chunks(d).enumerate() {
         // Points are finite (standardised samples); a failed insert would only drop one point.
         let _ = t.add(p.to_vec(), i);
