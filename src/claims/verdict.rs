@@ -103,6 +103,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// " at LABEL" for a part of a compound claim, empty for a single comparison.
+    fn at_label(&self) -> String {
+        if self.label.is_empty() {
+            String::new()
+        } else {
+            format!(" at {}", self.label)
+        }
+    }
+
     /// Evidence with no numbers yet: nothing verified, nothing refuted.
     fn empty(label: &str, text: String, op: Option<CmpOp>, method: &str) -> Self {
         Evidence {
@@ -229,11 +238,7 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
     });
     match worst {
         Some(e) if e.op == Some(CmpOp::Eq) => {
-            let at = if e.label.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", e.label)
-            };
+            let at = e.at_label();
             format!(
                 "the interval [{:+.4}, {:+.4}] of the difference{at} is not inside the tolerance, nor clearly outside it; more seeds would narrow it",
                 e.lower, e.upper
@@ -243,11 +248,7 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
             let needed = e
                 .estimate
                 .and_then(|est| est.seeds_needed(1.0 - alpha / m.max(1) as f64));
-            let at = if e.label.is_empty() {
-                String::new()
-            } else {
-                format!(" at {}", e.label)
-            };
+            let at = e.at_label();
             match needed {
                 Some(n) if n > e.n => format!(
                     "the interval [{:+.4}, {:+.4}] of the margin{at} contains 0; about {n} seeds would likely settle it at the observed spread",
@@ -357,19 +358,12 @@ fn decide(
     evidence: &mut Vec<Evidence>,
 ) -> Tested {
     match p {
-        Prop::Compare(cmp) => {
-            let ev = compare(cmp, c, ctx, settings, label);
-            let t = Tested {
-                p_verify: ev.p_verify,
-                p_refute: ev.p_refute,
-                reason: ev.reason.clone(),
-                refuted_by: None,
+        Prop::Compare(_) | Prop::Peak(_) => {
+            let ev = match p {
+                Prop::Peak(curve) => peak(curve, ctx, label),
+                Prop::Compare(cmp) => compare(cmp, c, ctx, settings, label),
+                _ => unreachable!("matched above"),
             };
-            evidence.push(ev);
-            t
-        }
-        Prop::Peak(curve) => {
-            let ev = peak(curve, ctx, label);
             let t = Tested {
                 p_verify: ev.p_verify,
                 p_refute: ev.p_refute,
