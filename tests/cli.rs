@@ -119,6 +119,16 @@ fn run_exit_status_follows_expectations() {
     let (code, _, err) = mica(&["run", met.to_str().unwrap(), "--device", "tpu"]);
     assert_eq!(code, 2);
     assert!(err.contains("mica::cli::device"), "{err}");
+    // This build has no CUDA: asking for it is an input error, not a crash.
+    let (code, _, err) = mica(&["run", met.to_str().unwrap(), "--device", "cuda:0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("mica::cli::device_unavailable"), "{err}");
+    // A suite folder without claim files.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = mica(&["test", empty.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("mica::io::empty_suite"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
