@@ -116,3 +116,20 @@ fn every_bound_and_critic_trains() {
     }
     assert!(r.all_met());
 }
+
+/// A staircase trains through its stages (the trace follows them) and early stopping ends
+/// training early with a critic as good as a full run's.
+#[test]
+fn staircase_and_early_stopping() {
+    let r = run("tests/fixtures/staircase.mica", 0);
+    for c in &r.claims {
+        eprintln!("{} {} {:?}", c.verdict, c.title, c.reason);
+    }
+    assert!(r.all_met());
+    let es = &r.runs["es"];
+    assert_eq!(es.early_stops.len(), 3);
+    assert!(es.steps_done < 3 * 20_000, "{}", es.steps_done);
+    // About 100 trace points per stage; a staircase of two stages has about 200.
+    let stairs = &r.runs["r"];
+    assert!(stairs.traces.iter().all(|t| (190..=210).contains(&t.len())));
+}

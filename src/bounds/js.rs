@@ -34,7 +34,12 @@ impl Bound for Js {
         Nwj.estimate(&(s + 1.0)?)
     }
 
-    fn loss(&self, s: &Tensor) -> Result<Tensor> {
+    fn loss(
+        &self,
+        s: &Tensor,
+        _log_baseline: Option<&Tensor>,
+        _state: &mut super::LossState,
+    ) -> Result<Tensor> {
         js_objective(s)?.neg()
     }
 

@@ -4,22 +4,43 @@
 
 pub mod dv;
 pub mod infonce;
+pub mod interpolated;
 pub mod js;
+pub mod mine;
 pub mod nwj;
 pub mod smile;
+pub mod tuba;
 
 use std::fmt;
 
 use candle_core::{Result, Tensor, D};
 
+pub use crate::nn::BaselineSpec;
+
 /// A bound computed from a K x K score matrix s[i][j] = f(x_j, y_i).
 pub trait Bound: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
-    /// The estimate (a scalar tensor), differentiable in the scores.
+    /// The estimate (a scalar tensor), differentiable in the scores. Bounds with a learned
+    /// baseline take b = 1 (ln b = 0) here.
     fn estimate(&self, scores: &Tensor) -> Result<Tensor>;
-    /// The training loss; by default the negated estimate.
-    fn loss(&self, scores: &Tensor) -> Result<Tensor> {
-        self.estimate(scores)?.neg()
+    /// The learned baseline this bound trains alongside the critic, if it has one.
+    fn baseline(&self) -> Option<&BaselineSpec> {
+        None
+    }
+    /// The estimate given ln b(y_i) for each row i (a vector of length K); bounds without a
+    /// baseline ignore it.
+    fn estimate_with(&self, scores: &Tensor, _log_baseline: Option<&Tensor>) -> Result<Tensor> {
+        self.estimate(scores)
+    }
+    /// The training loss; by default the negated estimate. `state` is what the bound carries
+    /// from one training step to the next (MINE's moving average).
+    fn loss(
+        &self,
+        scores: &Tensor,
+        log_baseline: Option<&Tensor>,
+        _state: &mut LossState,
+    ) -> Result<Tensor> {
+        self.estimate_with(scores, log_baseline)?.neg()
     }
     /// The largest value the estimate can take at batch size K, whatever the critic.
     fn ceiling(&self, k: usize) -> Option<f64>;
@@ -32,9 +53,17 @@ pub trait Bound: Send + Sync + fmt::Debug {
     }
     /// The estimate from row-block statistics, for bounds that can be streamed (evaluation at
     /// batch sizes whose K x K matrix would not fit in memory); `None` if this one cannot.
+    /// Bounds with a baseline receive the statistics of the scores minus ln b(y_i).
     fn estimate_streamed(&self, _stats: &RowStats) -> Option<f64> {
         None
     }
+}
+
+/// What a bound keeps between training steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LossState {
+    /// MINE: ln of the moving average of the partition term mean_offdiag(e^s).
+    pub log_ema: Option<f64>,
 }
 
 /// softplus(x) = ln(1 + e^x), computed stably as relu(x) + ln(1 + e^-|x|).
@@ -47,6 +76,14 @@ pub fn mean_offdiag(s: &Tensor) -> Result<Tensor> {
     let k = s.dim(0)?;
     let total = (s.sum_all()? - diagonal(s)?.sum_all()?)?;
     total / ((k * (k - 1)) as f64)
+}
+
+/// Subtracts ln b(y_i) from row i of the score matrix (no-op without a baseline).
+pub fn shift_rows(s: &Tensor, log_baseline: Option<&Tensor>) -> Result<Tensor> {
+    match log_baseline {
+        Some(b) => s.broadcast_sub(&b.unsqueeze(1)?),
+        None => Ok(s.clone()),
+    }
 }
 
 /// The diagonal of a square matrix, as a vector.

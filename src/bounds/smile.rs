@@ -33,7 +33,12 @@ impl Bound for Smile {
         diagonal(s)?.mean_all()? - partition
     }
 
-    fn loss(&self, s: &Tensor) -> Result<Tensor> {
+    fn loss(
+        &self,
+        s: &Tensor,
+        _log_baseline: Option<&Tensor>,
+        _state: &mut super::LossState,
+    ) -> Result<Tensor> {
         js_objective(s)?.neg()
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::program::{
     Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Prop, Quantity,
-    Statistic,
+    Statistic, TraceRead, TraceStat,
 };
 use super::{CheckError, Checker};
 use crate::registry::{Kind, Value};
@@ -436,20 +436,7 @@ impl Checker<'_> {
             }
             "estimate" => {
                 let a = self.match_args(entry, args, e.span)?;
-                let Some(Value::Run(run)) = a.get("run") else {
-                    return None;
-                };
-                let mut run = run.clone();
-                if run.name.is_empty() {
-                    // An inline `train(...)`: name it by its source text.
-                    let mut r = (*run).clone();
-                    r.name = self.text(a.span("run"));
-                    run = Arc::new(r);
-                }
-                self.program
-                    .runs
-                    .entry(run.name.clone())
-                    .or_insert_with(|| run.clone());
+                let run = self.run_arg(&a)?;
                 let Some(train) = run.train() else {
                     // A non-neural estimator has no critic to re-evaluate.
                     if let Some(p) = ["bound", "batch"].into_iter().find(|p| a.get(p).is_some()) {
@@ -467,7 +454,9 @@ impl Checker<'_> {
                         return None;
                     }
                     let batch = run.batch();
-                    return Some(Quantity::Estimate(self.estimate_id(run, None, batch)));
+                    return Some(Quantity::Estimate(
+                        self.estimate_id(run, None, batch, None, None),
+                    ));
                 };
                 let bound = match a.get("bound") {
                     Some(Value::Bound(b)) => b.clone(),
@@ -477,10 +466,59 @@ impl Checker<'_> {
                     .opt_num("batch")
                     .map(|b| b as usize)
                     .unwrap_or(train.batch);
+                let bound_text = a.get("bound").map(|_| self.text(a.span("bound")));
                 Some(Quantity::Estimate(self.estimate_id(
                     run,
                     Some(bound),
                     batch,
+                    None,
+                    bound_text,
+                )))
+            }
+            "trace" | "trace_sd" => {
+                let a = self.match_args(entry, args, e.span)?;
+                let run = self.run_arg(&a)?;
+                let Some(train) = run.train() else {
+                    self.errors.push(CheckError::Conflict {
+                        message: format!(
+                            "`{}` is a non-neural estimator: it has no training trace",
+                            run.name
+                        ),
+                        span: a.span("run").into(),
+                        help: Some("trace() reads a train(...) run; use estimate() here".into()),
+                    });
+                    return None;
+                };
+                let stages = run.data.dist.stage_count();
+                let stage = a.opt_num("stage").map(|s| s as usize).unwrap_or(stages);
+                if stage > stages {
+                    self.errors.push(CheckError::OutOfRange {
+                        param: "stage".into(),
+                        value: stage.to_string(),
+                        span: a.span("stage").into(),
+                        reason: format!(
+                            "`{}` trains on {stages} stage{}",
+                            run.name,
+                            if stages == 1 { "" } else { "s" }
+                        ),
+                        help: Some(format!(
+                            "stages are numbered from 1 to {stages}; a staircase(stages: [...]) as the run's data has one per entry"
+                        )),
+                    });
+                    return None;
+                }
+                let stat = if entry.name == "trace" {
+                    TraceStat::Mean
+                } else {
+                    TraceStat::Sd
+                };
+                let (bound, batch) = (train.bound.clone(), train.batch);
+                Some(Quantity::Estimate(self.estimate_id(
+                    run,
+                    Some(bound),
+                    batch,
+                    Some(TraceRead { stage, stat }),
+                    None,
                 )))
             }
             "increasing" | "decreasing" | "peak" => {
@@ -506,24 +544,68 @@ impl Checker<'_> {
         }
     }
 
+    /// The run a call's `run:` argument names (an inline `train(...)` is named by its source
+    /// text), registered with the program.
+    fn run_arg(&mut self, a: &crate::registry::Args) -> Option<Arc<crate::train::RunSpec>> {
+        let Some(Value::Run(run)) = a.get("run") else {
+            return None;
+        };
+        let mut run = run.clone();
+        if run.name.is_empty() {
+            let mut r = (*run).clone();
+            r.name = self.text(a.span("run"));
+            run = Arc::new(r);
+        }
+        self.program
+            .runs
+            .entry(run.name.clone())
+            .or_insert_with(|| run.clone());
+        Some(run)
+    }
+
     fn estimate_id(
         &mut self,
         run: Arc<crate::train::RunSpec>,
         bound: Option<Arc<dyn crate::bounds::Bound>>,
         batch: usize,
+        trace: Option<TraceRead>,
+        bound_text: Option<String>,
     ) -> usize {
-        let bname = bound.as_ref().map(|b| b.name());
+        // Bounds are told apart by their parameters too (smile(tau: 1) is not smile(tau: 5)).
+        let key = |b: &Option<Arc<dyn crate::bounds::Bound>>| b.as_ref().map(|b| format!("{b:?}"));
+        let bkey = key(&bound);
         if let Some(i) = self.program.estimates.iter().position(|s| {
-            s.run.name == run.name
-                && s.bound.as_ref().map(|b| b.name()) == bname
-                && s.batch == batch
+            s.run.name == run.name && key(&s.bound) == bkey && s.batch == batch && s.trace == trace
         }) {
             return i;
         }
+        if let Some(t) = trace {
+            let f = match t.stat {
+                TraceStat::Mean => "trace",
+                TraceStat::Sd => "trace_sd",
+            };
+            let stage = if run.data.dist.stage_count() > 1 {
+                format!(", stage: {}", t.stage)
+            } else {
+                String::new()
+            };
+            let label = format!("{f}({}{stage})", run.name);
+            self.program.estimates.push(EstimateSpec {
+                run,
+                bound,
+                batch,
+                trace,
+                label,
+            });
+            return self.program.estimates.len() - 1;
+        }
         let mut label = format!("estimate({}", run.name);
         if let (Some(b), Some(t)) = (&bound, run.train()) {
-            if b.name() != t.bound.name() {
-                label.push_str(&format!(", bound: {}", b.name()));
+            if format!("{b:?}") != format!("{:?}", t.bound) {
+                label.push_str(&format!(
+                    ", bound: {}",
+                    bound_text.unwrap_or(b.name().into())
+                ));
             }
         }
         if batch != run.batch() {
@@ -534,6 +616,7 @@ impl Checker<'_> {
             run,
             bound,
             batch,
+            trace: None,
             label,
         });
         self.program.estimates.len() - 1

@@ -12,7 +12,7 @@ mod scope;
 pub use error::CheckError;
 pub use program::{
     apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
-    Prop, Quantity, Statistic,
+    Prop, Quantity, Statistic, TraceRead, TraceStat,
 };
 
 use std::collections::HashMap;

@@ -40,8 +40,25 @@ pub struct EstimateSpec {
     /// The bound to evaluate under (none for non-neural estimators).
     pub bound: Option<Arc<dyn Bound>>,
     pub batch: usize,
+    /// Read from the training trace instead of evaluating the trained critic.
+    pub trace: Option<TraceRead>,
     /// e.g. `estimate(nce, batch: 4096)`
     pub label: String,
+}
+
+/// A statistic of the held-out estimates traced during training: over the second half of one
+/// stage (after the critic has had half the stage to adapt to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceRead {
+    /// 1-based; an ordinary run has one stage.
+    pub stage: usize,
+    pub stat: TraceStat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceStat {
+    Mean,
+    Sd,
 }
 
 #[derive(Debug, Clone)]

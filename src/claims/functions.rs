@@ -101,6 +101,35 @@ pub static ESTIMATE: Entry = function(
     ],
 );
 
+const TRACE_PARAMS: &[crate::registry::Param] = &[
+    param(
+        "run",
+        Ty::Of(Kind::Run),
+        Default::Required,
+        Range::ANY,
+        "a declared training run",
+    ),
+    param(
+        "stage",
+        Ty::Int,
+        Default::Optional,
+        Range::at_least(1.0),
+        "which stage of a staircase, from 1 (default: the last; an ordinary run has one)",
+    ),
+];
+
+pub static TRACE: Entry = function(
+    "trace",
+    "mean of the held-out estimates traced during training over the second half of a stage, per seed (nats)",
+    TRACE_PARAMS,
+);
+
+pub static TRACE_SD: Entry = function(
+    "trace_sd",
+    "standard deviation of the held-out estimates traced over the second half of a stage, per seed: the estimator's batch-to-batch variability",
+    TRACE_PARAMS,
+);
+
 pub static LN: Entry = function("ln", "natural logarithm", X);
 pub static LOG2: Entry = function("log2", "base-2 logarithm", X);
 pub static EXP: Entry = function("exp", "exponential", X);

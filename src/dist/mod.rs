@@ -10,6 +10,7 @@ pub mod independent;
 mod linalg;
 pub mod mixture;
 pub mod multinormal;
+pub mod staircase;
 pub mod student;
 pub mod transform;
 
@@ -67,6 +68,14 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn truth(&self) -> Truth;
     /// ln p(x,y) - ln p(x) - ln p(y) at one pair (the pointwise MI), where the density is known.
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64>;
+    /// How many stages training walks through (`staircase`); 1 for ordinary distributions.
+    fn stage_count(&self) -> usize {
+        1
+    }
+    /// The distribution of stage `i` (0-based) while training; `None` means this one.
+    fn stage(&self, _i: usize) -> Option<&dyn Distribution> {
+        None
+    }
     /// For the few constructors that need the concrete family (e.g. `views` of a mixture).
     fn as_any(&self) -> &dyn std::any::Any {
         &()

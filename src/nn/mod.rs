@@ -1,10 +1,12 @@
 //! Phase 3b: encoders and critics on candle. Specs (what a file declares) are plain data;
 //! `build` turns a spec into a module with freshly initialised, seeded parameters.
 
+pub mod baseline;
 pub mod critic;
 pub mod encoder;
 mod layers;
 
+pub use baseline::{Baseline, BaselineSpec};
 pub use critic::{Critic, CriticSpec};
 pub use encoder::{Activation, Encoder, EncoderDecl, EncoderRef, EncoderSpec};
 pub use layers::Params;

@@ -34,6 +34,7 @@ pub static ENTRIES: &[&Entry] = &[
     &crate::dist::combine::PAIR,
     &crate::dist::combine::DUPLICATE_X,
     &crate::dist::combine::APPEND_FUNCTION_OF_Y,
+    &crate::dist::staircase::ENTRY,
     // covariances and mixture components
     &crate::dist::multinormal::DENSE,
     &crate::dist::multinormal::SPARSE,
@@ -55,6 +56,9 @@ pub static ENTRIES: &[&Entry] = &[
     &crate::bounds::dv::ENTRY,
     &crate::bounds::js::ENTRY,
     &crate::bounds::smile::ENTRY,
+    &crate::bounds::tuba::ENTRY,
+    &crate::bounds::mine::ENTRY,
+    &crate::bounds::interpolated::ENTRY,
     // training
     &crate::train::ENTRY,
     &crate::nonparam::ksg::ENTRY,
@@ -63,6 +67,8 @@ pub static ENTRIES: &[&Entry] = &[
     // claim functions
     &crate::claims::functions::MI,
     &crate::claims::functions::ESTIMATE,
+    &crate::claims::functions::TRACE,
+    &crate::claims::functions::TRACE_SD,
     &crate::claims::functions::LN,
     &crate::claims::functions::LOG2,
     &crate::claims::functions::EXP,

@@ -152,11 +152,21 @@ pub fn render_terminal(r: &Report) -> String {
     for (name, run) in &r.runs {
         let _ = writeln!(
             out,
-            "  run {name}: {} seeds x {} steps at batch {}, {:.0} steps/s{}",
+            "  run {name}: {} seeds x {} steps at batch {}, {:.0} steps/s{}{}",
             run.seeds,
             run.steps,
             run.batch,
             run.steps_per_second(),
+            if run.early_stops.is_empty() {
+                String::new()
+            } else {
+                let at: Vec<String> = run
+                    .early_stops
+                    .iter()
+                    .map(|(seed, step)| format!("seed {seed} at step {step}"))
+                    .collect();
+                format!(", stopped early ({})", at.join(", "))
+            },
             if run.failures.is_empty() {
                 String::new()
             } else {

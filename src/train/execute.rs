@@ -11,8 +11,8 @@ use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
 use super::fit::fit;
-use crate::check::Program;
-use crate::dist;
+use crate::check::{Program, TraceRead, TraceStat};
+use crate::dist::{self, staircase};
 
 /// How to execute a program.
 #[derive(Debug, Clone)]
@@ -57,15 +57,20 @@ pub struct RunOutcome {
     pub batch: usize,
     /// Wall time of training, summed over seeds.
     pub train_seconds: f64,
+    /// Optimiser steps actually taken, summed over seeds (fewer than seeds x steps when early
+    /// stopping or a divergence ended training).
+    pub steps_done: usize,
+    /// (seed, step whose critic was kept) for each seed that early stopping ended.
+    pub early_stops: Vec<(usize, usize)>,
     /// (seed, reason) for each seed whose training diverged or failed.
     pub failures: Vec<(usize, String)>,
-    /// Training-batch estimate against step, per seed.
+    /// Held-out estimate at the training batch size against step, per seed.
     pub traces: Vec<Vec<(usize, f64)>>,
 }
 
 impl RunOutcome {
     pub fn steps_per_second(&self) -> f64 {
-        (self.seeds * self.steps) as f64 / self.train_seconds.max(1e-9)
+        self.steps_done as f64 / self.train_seconds.max(1e-9)
     }
 }
 
@@ -82,6 +87,8 @@ struct JobOut {
     seed: usize,
     trace: Vec<(usize, f64)>,
     seconds: f64,
+    steps_done: usize,
+    stopped_at: Option<usize>,
     failure: Option<String>,
     /// (estimate index, result)
     estimates: Vec<(usize, Result<Evaluation, String>)>,
@@ -154,6 +161,8 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     steps: opts.steps(spec.steps()),
                     batch: spec.batch(),
                     train_seconds: 0.0,
+                    steps_done: 0,
+                    early_stops: Vec::new(),
                     failures: Vec::new(),
                     traces: vec![Vec::new(); seeds],
                 },
@@ -163,6 +172,10 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     for out in outs {
         let ro = &mut run_outcomes[&out.run];
         ro.train_seconds += out.seconds;
+        ro.steps_done += out.steps_done;
+        if let Some(step) = out.stopped_at {
+            ro.early_stops.push((out.seed, step));
+        }
         ro.traces[out.seed] = out.trace;
         if let Some(f) = out.failure {
             ro.failures.push((out.seed, f));
@@ -190,6 +203,8 @@ fn run_job(
         seed,
         trace: Vec::new(),
         seconds: 0.0,
+        steps_done: 0,
+        stopped_at: None,
         failure: None,
         estimates: Vec::new(),
     };
@@ -229,8 +244,9 @@ fn run_job(
             return out;
         }
     };
-    out.trace = trained.trace;
     out.seconds = trained.seconds;
+    out.steps_done = trained.steps_done;
+    out.stopped_at = trained.stopped_at;
     if let Some(d) = trained.diverged {
         let reason = format!("run `{}` diverged at seed {seed}: {d}", spec.name);
         out.failure = Some(d);
@@ -240,8 +256,18 @@ fn run_job(
             .collect();
         return out;
     }
+    let steps = match trained.stopped_at {
+        Some(_) => trained.steps_done,
+        None => opts.steps(spec.steps()),
+    };
     for &i in estimate_ids {
         let e = &program.estimates[i];
+        if let Some(t) = e.trace {
+            let stages = spec.data.dist.stage_count();
+            out.estimates
+                .push((i, read_trace(&trained.trace, t, steps, stages, &e.label)));
+            continue;
+        }
         // One held-out stream per seed and batch size, shared by the runs of a file, so that
         // estimates compared at the same K see the same evaluation samples (paired).
         let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
@@ -254,6 +280,7 @@ fn run_job(
         };
         let r = evaluate(
             &trained.critic.for_bound(bound.as_ref()),
+            trained.baseline.as_ref(),
             bound.as_ref(),
             spec.data.dist.as_ref(),
             e.batch,
@@ -273,5 +300,47 @@ fn run_job(
         });
         out.estimates.push((i, r));
     }
+    out.trace = trained.trace;
     out
+}
+
+/// A statistic of the trace points in the second half of one stage.
+fn read_trace(
+    trace: &[(usize, f64)],
+    t: TraceRead,
+    steps: usize,
+    stages: usize,
+    label: &str,
+) -> Result<Evaluation, String> {
+    let r = staircase::stage_steps(t.stage - 1, steps, stages);
+    let from = r.start + r.len() / 2;
+    let vals: Vec<f64> = trace
+        .iter()
+        .filter(|(s, _)| (from..r.end).contains(s))
+        .map(|&(_, v)| v)
+        .collect();
+    let n = vals.len();
+    if n < 2 {
+        return Err(format!(
+            "`{label}` needs at least 2 trace points in steps {from}..{}, found {n}",
+            r.end
+        ));
+    }
+    let mean = vals.iter().sum::<f64>() / n as f64;
+    let sd = (vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    if !mean.is_finite() {
+        return Err(format!("`{label}`: the traced estimates are not finite"));
+    }
+    Ok(match t.stat {
+        TraceStat::Mean => Evaluation {
+            mean,
+            std_err: sd / (n as f64).sqrt(),
+            batches: n,
+        },
+        TraceStat::Sd => Evaluation {
+            mean: sd,
+            std_err: f64::NAN,
+            batches: n,
+        },
+    })
 }

@@ -1,24 +1,37 @@
 //! Trains one seed of a run: Adam on the negated bound, each step on a fresh batch drawn from
-//! the seed's own training stream.
+//! the seed's own training stream (from the current stage, for a staircase), with a trace of
+//! held-out estimates and optional early stopping on it.
 
 use candle_core::{Device, Result, Tensor};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
 use super::RunSpec;
-use crate::dist::{self, Sample};
-use crate::nn::Critic;
+use crate::bounds::LossState;
+use crate::dist::{self, staircase, Sample};
+use crate::nn::{Baseline, Critic};
 
 /// A trained critic and what happened while training it.
 #[derive(Debug)]
 pub struct Trained {
     pub critic: Critic,
-    /// (step, training-batch estimate), about 20 points.
+    /// The learned baseline, for bounds that train one (TUBA, interpolated).
+    pub baseline: Option<Baseline>,
+    /// (step, held-out estimate at the training batch size), about 100 points per stage.
     pub trace: Vec<(usize, f64)>,
     /// Why training stopped early, if the loss stopped being finite.
     pub diverged: Option<String>,
+    /// The step early stopping kept the critic from, if it stopped training early.
+    pub stopped_at: Option<usize>,
     pub steps_done: usize,
     pub seconds: f64,
 }
+
+/// Trace points per stage of training (the trace samples a held-out batch every
+/// steps / (stages x this) steps).
+pub const TRACE_POINTS_PER_STAGE: usize = 100;
+
+/// Early stopping smooths the trace over this many points.
+pub const STOP_WINDOW: usize = 10;
 
 /// Converts a sample to f32 tensors on the device.
 pub fn to_tensors(s: &Sample, device: &Device) -> Result<(Tensor, Tensor)> {
@@ -43,14 +56,21 @@ pub fn fit(
     let Some(spec_t) = spec.train() else {
         candle_core::bail!("run `{}` does not train", spec.name)
     };
+    let bound = spec_t.bound.as_ref();
     let mut init_rng = dist::stream(file_seed, seed_index, "init");
     let mut train_rng = dist::stream(file_seed, seed_index, "train");
     // The trace is measured on its own held-out stream, never on training batches.
     let mut trace_rng = dist::stream(file_seed, seed_index, "trace");
-    let (critic, params) =
+    let (critic, mut params) =
         spec_t
             .critic
             .build(data.dim_x(), data.dim_y(), &mut init_rng, device)?;
+    // A critic without parameters (oracle, fixed) has nothing to train, nor has its baseline.
+    let trains = !params.vars.is_empty();
+    let baseline = match bound.baseline() {
+        Some(b) => Some(b.build(data.dim_y(), &mut init_rng, device, &mut params)?),
+        None => None,
+    };
     let mut opt = AdamW::new(
         params.vars.clone(),
         ParamsAdamW {
@@ -61,17 +81,33 @@ pub fn fit(
             weight_decay: spec_t.weight_decay,
         },
     )?;
-    // A critic without parameters (oracle, fixed) has nothing to train.
-    let steps = if params.vars.is_empty() { 0 } else { steps };
-    let every = (steps / 20).max(1);
+    let steps = if trains { steps } else { 0 };
+    let stages = data.stage_count();
+    let mut every = (steps / (stages * TRACE_POINTS_PER_STAGE)).max(1);
+    if let Some(p) = spec_t.patience {
+        // Early stopping needs several trace points per patience window.
+        every = every.min((p / STOP_WINDOW).max(1));
+    }
+    let estimate = |x: &Tensor, y: &Tensor| -> Result<f64> {
+        let log_b = baseline.as_ref().map(|b| b.forward(y)).transpose()?;
+        let v: f32 = bound
+            .estimate_with(&critic.scores(x, y)?, log_b.as_ref())?
+            .to_scalar()?;
+        Ok(v as f64)
+    };
+    let mut state = LossState::default();
     let mut trace = Vec::new();
     let mut diverged = None;
     let mut steps_done = 0;
+    let mut best: Option<(f64, usize, Vec<Tensor>)> = None;
+    let mut stopped_at = None;
     for step in 0..steps {
-        let batch = data.sample(spec_t.batch, &mut train_rng);
+        let stage = staircase::stage_of(step, steps, stages);
+        let now = data.stage(stage).unwrap_or(data.as_ref());
+        let batch = now.sample(spec_t.batch, &mut train_rng);
         let (x, y) = to_tensors(&batch, device)?;
-        let scores = critic.scores(&x, &y)?;
-        let loss = spec_t.bound.loss(&scores)?;
+        let log_b = baseline.as_ref().map(|b| b.forward(&y)).transpose()?;
+        let loss = bound.loss(&critic.scores(&x, &y)?, log_b.as_ref(), &mut state)?;
         let record = step % every == 0 || step + 1 == steps;
         if record || step % 50 == 0 {
             let l: f32 = loss.to_scalar()?;
@@ -79,14 +115,31 @@ pub fn fit(
                 diverged = Some(format!("loss became {l} at step {step}"));
                 break;
             }
-            if record {
-                let held_out = data.sample(spec_t.batch, &mut trace_rng);
-                let (hx, hy) = to_tensors(&held_out, device)?;
-                let est: f32 = spec_t
-                    .bound
-                    .estimate(&critic.scores(&hx, &hy)?)?
-                    .to_scalar()?;
-                trace.push((step, est as f64));
+        }
+        if record {
+            let held_out = now.sample(spec_t.batch, &mut trace_rng);
+            let (hx, hy) = to_tensors(&held_out, device)?;
+            let est = estimate(&hx, &hy)?;
+            trace.push((step, est));
+            // Early stopping compares the mean of the last STOP_WINDOW trace points: one
+            // held-out batch is too noisy (a lucky batch would stop training at once).
+            let recent = &trace[trace.len().saturating_sub(STOP_WINDOW)..];
+            let smoothed = recent.iter().map(|p| p.1).sum::<f64>() / recent.len() as f64;
+            if let (Some(patience), true) = (spec_t.patience, recent.len() == STOP_WINDOW) {
+                let improved = best.as_ref().is_none_or(|(b, _, _)| smoothed > *b);
+                if improved && smoothed.is_finite() {
+                    let snapshot = params
+                        .vars
+                        .iter()
+                        .map(|v| v.as_tensor().copy())
+                        .collect::<Result<Vec<_>>>()?;
+                    best = Some((smoothed, step, snapshot));
+                } else if let Some((_, at, _)) = &best {
+                    if step - at >= patience {
+                        stopped_at = Some(*at);
+                        break;
+                    }
+                }
             }
         }
         let mut grads = loss.backward()?;
@@ -96,10 +149,18 @@ pub fn fit(
         opt.step(&grads)?;
         steps_done = step + 1;
     }
+    // Early stopping keeps the parameters of the best held-out estimate.
+    if let (Some(_), Some((_, _, snapshot))) = (stopped_at, &best) {
+        for (v, t) in params.vars.iter().zip(snapshot) {
+            v.set(t)?;
+        }
+    }
     Ok(Trained {
         critic,
+        baseline,
         trace,
         diverged,
+        stopped_at,
         steps_done,
         seconds: start.elapsed().as_secs_f64(),
     })

@@ -32,7 +32,7 @@ pub static ENTRY: Entry = Entry {
             Ty::Of(Kind::Bound),
             Default::Required,
             Range::ANY,
-            "the bound to maximise (infonce, nwj)",
+            "the bound to maximise (infonce, nwj, tuba, dv, mine, js, smile, interpolated)",
         ),
         param(
             "critic",
@@ -104,6 +104,13 @@ pub static ENTRY: Entry = Entry {
             Range::above(0.0),
             "clip the global gradient norm to this value",
         ),
+        param(
+            "patience",
+            Ty::Int,
+            Default::Optional,
+            Range::between(1.0, 10_000_000.0),
+            "early stopping: stop once the held-out trace (mean of its last 10 points) has not beaten its best for this many steps, and keep the best critic",
+        ),
     ],
     exactly_one_of: &[],
     build: Some(build),
@@ -135,6 +142,15 @@ fn build(args: &Args) -> Result<Value, ParamError> {
                 data.dist.dim_y()
             ))
         })?;
+    let patience = args.opt_num("patience").map(|p| p as usize);
+    if patience.is_some() && data.dist.stage_count() > 1 {
+        return Err(ParamError::new(
+            ParamErrorKind::Conflict,
+            "patience",
+            "early stopping would cut a staircase short",
+        )
+        .help("drop `patience:` to train through every stage"));
+    }
     Ok(Value::Run(Arc::new(RunSpec {
         name: String::new(),
         data: data.clone(),
@@ -148,6 +164,7 @@ fn build(args: &Args) -> Result<Value, ParamError> {
             weight_decay: args.num("weight_decay")?,
             betas: (args.num("beta1")?, args.num("beta2")?),
             clip: args.opt_num("clip"),
+            patience,
         }),
     })))
 }
@@ -181,6 +198,8 @@ pub struct TrainSpec {
     pub betas: (f64, f64),
     /// Maximum global gradient norm, if clipping.
     pub clip: Option<f64>,
+    /// Early stopping: steps without a new best held-out trace estimate.
+    pub patience: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
