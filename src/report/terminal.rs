@@ -138,6 +138,47 @@ fn claim_block(out: &mut String, c: &ClaimResult) {
     );
 }
 
+/// One line on what a run did: its training speed, or its estimator's time.
+fn describe_run(run: &crate::train::RunOutcome) -> String {
+    if !run.trains {
+        return format!(
+            "{} seeds x {} samples, {:.2} s per seed",
+            run.seeds,
+            run.batch,
+            run.train_seconds / run.seeds.max(1) as f64
+        );
+    }
+    let failed = if run.failures.is_empty() {
+        String::new()
+    } else {
+        format!(", {} seed(s) failed", run.failures.len())
+    };
+    if run.steps_done == 0 && run.failures.is_empty() {
+        return format!(
+            "{} seeds, a critic without parameters (not trained), batch {}",
+            run.seeds, run.batch
+        );
+    }
+    let stopped = if run.early_stops.is_empty() {
+        String::new()
+    } else {
+        let at: Vec<String> = run
+            .early_stops
+            .iter()
+            .map(|(seed, step)| format!("seed {seed} at step {step}"))
+            .collect();
+        format!(", stopped early ({})", at.join(", "))
+    };
+    let rate = match run.steps_per_second() {
+        r if r >= 10.0 => format!("{r:.0}"),
+        r => format!("{r:.2}"),
+    };
+    format!(
+        "{} seeds x {} steps at batch {}, {rate} steps/s{stopped}{failed}",
+        run.seeds, run.steps, run.batch
+    )
+}
+
 /// The report for one file.
 pub fn render_terminal(r: &Report) -> String {
     let mut out = String::new();
@@ -150,29 +191,7 @@ pub fn render_terminal(r: &Report) -> String {
         if r.quick { ", quick" } else { "" }
     );
     for (name, run) in &r.runs {
-        let _ = writeln!(
-            out,
-            "  run {name}: {} seeds x {} steps at batch {}, {:.0} steps/s{}{}",
-            run.seeds,
-            run.steps,
-            run.batch,
-            run.steps_per_second(),
-            if run.early_stops.is_empty() {
-                String::new()
-            } else {
-                let at: Vec<String> = run
-                    .early_stops
-                    .iter()
-                    .map(|(seed, step)| format!("seed {seed} at step {step}"))
-                    .collect();
-                format!(", stopped early ({})", at.join(", "))
-            },
-            if run.failures.is_empty() {
-                String::new()
-            } else {
-                format!(", {} seed(s) failed", run.failures.len())
-            }
-        );
+        let _ = writeln!(out, "  run {name}: {}", describe_run(run));
     }
     if !r.unused_runs.is_empty() {
         let _ = writeln!(

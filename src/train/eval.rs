@@ -26,6 +26,42 @@ pub struct Evaluation {
     pub batches: usize,
 }
 
+/// Running mean and standard error of per-batch values (Welford's update).
+#[derive(Debug, Default)]
+struct Running {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    fn push(&mut self, v: f64) {
+        self.n += 1;
+        let d = v - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (v - self.mean);
+    }
+
+    fn std_err(&self) -> f64 {
+        let var = self.m2 / (self.n as f64 - 1.0).max(1.0);
+        (var.max(0.0) / self.n as f64).sqrt()
+    }
+
+    /// Whether evaluation can stop: enough batches and a small enough standard error, or the
+    /// most batches allowed.
+    fn done(&self, min: usize, max: usize) -> bool {
+        (self.n >= min && self.std_err() <= TARGET_STD_ERR) || self.n >= max
+    }
+
+    fn evaluation(&self) -> Evaluation {
+        Evaluation {
+            mean: self.mean,
+            std_err: self.std_err(),
+            batches: self.n,
+        }
+    }
+}
+
 /// Above this batch size, a bound that can be streamed is evaluated block by block instead of
 /// on the dense K x K matrix.
 pub const DENSE_LIMIT: usize = 4096;
@@ -58,9 +94,9 @@ pub fn evaluate(
     let baseline = baseline.filter(|_| bound.baseline().is_some());
     let max_batches = (MAX_PAIRS / k).max(MIN_BATCHES);
     let per_chunk = (CHUNK_PAIRS / k).max(1);
-    let (mut n, mut sum, mut sum_sq) = (0usize, 0.0f64, 0.0f64);
+    let mut acc = Running::default();
     loop {
-        let batches = per_chunk.min(max_batches - n);
+        let batches = per_chunk.min(max_batches - acc.n);
         let s = data.sample(batches * k, rng);
         let (x, y) = to_tensors(&s, device)?;
         let log_b = baseline.map(|b| b.forward(&y)).transpose()?;
@@ -72,22 +108,13 @@ pub fn evaluate(
                 return Ok(Evaluation {
                     mean: v,
                     std_err: f64::NAN,
-                    batches: n + 1,
+                    batches: acc.n + 1,
                 });
             }
-            n += 1;
-            sum += v;
-            sum_sq += v * v;
+            acc.push(v);
         }
-        let mean = sum / n as f64;
-        let var = ((sum_sq - n as f64 * mean * mean) / (n as f64 - 1.0).max(1.0)).max(0.0);
-        let se = (var / n as f64).sqrt();
-        if (n >= MIN_BATCHES && se <= TARGET_STD_ERR) || n >= max_batches {
-            return Ok(Evaluation {
-                mean,
-                std_err: se,
-                batches: n,
-            });
+        if acc.done(MIN_BATCHES, max_batches) {
+            return Ok(acc.evaluation());
         }
     }
 }
@@ -107,7 +134,7 @@ pub fn evaluate_streamed(
     let max_batches = (MAX_PAIRS / k).max(4);
     let baseline = baseline.filter(|_| bound.baseline().is_some());
     let block = (BLOCK_ENTRIES / k).max(1);
-    let mut values = Vec::new();
+    let mut acc = Running::default();
     loop {
         let s = data.sample(k, rng);
         let (x, y) = to_tensors(&s, device)?;
@@ -122,18 +149,9 @@ pub fn evaluate_streamed(
             None => stats.add_block(rows, row0),
         })?;
         let v = bound.estimate_streamed(&stats).unwrap_or(f64::NAN);
-        values.push(v);
-        let n = values.len();
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let var =
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0).max(1.0);
-        let se = (var / n as f64).sqrt();
-        if !v.is_finite() || (n >= 4 && se <= TARGET_STD_ERR) || n >= max_batches {
-            return Ok(Evaluation {
-                mean,
-                std_err: se,
-                batches: n,
-            });
+        acc.push(v);
+        if !v.is_finite() || acc.done(4, max_batches) {
+            return Ok(acc.evaluation());
         }
     }
 }
@@ -171,6 +189,18 @@ mod tests {
 
     /// A bound with a learned baseline streams the scores minus ln b(y_i), row block by row
     /// block, and gets the dense value.
+    /// The running mean and standard error match the two-pass formulas.
+    #[test]
+    fn running_statistics() {
+        let v = [1.5, 2.0, -0.5, 3.25, 0.0];
+        let mut acc = Running::default();
+        v.iter().for_each(|&x| acc.push(x));
+        let mean = v.iter().sum::<f64>() / 5.0;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 4.0;
+        assert!((acc.mean - mean).abs() < 1e-12);
+        assert!((acc.std_err() - (var / 5.0).sqrt()).abs() < 1e-12);
+    }
+
     #[test]
     fn streamed_with_baseline_equals_dense() {
         use crate::bounds::{tuba::Tuba, BaselineSpec};

@@ -52,6 +52,8 @@ pub struct EstimateResults {
 /// What happened to one run.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunOutcome {
+    /// Whether the run trains a critic (`train(...)`) or applies a non-neural estimator.
+    pub trains: bool,
     pub seeds: usize,
     pub steps: usize,
     pub batch: usize,
@@ -157,6 +159,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             (
                 name.clone(),
                 RunOutcome {
+                    trains: spec.train().is_some(),
                     seeds,
                     steps: opts.steps(spec.steps()),
                     batch: spec.batch(),

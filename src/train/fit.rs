@@ -16,7 +16,7 @@ pub struct Trained {
     pub critic: Critic,
     /// The learned baseline, for bounds that train one (TUBA, interpolated).
     pub baseline: Option<Baseline>,
-    /// (step, held-out estimate at the training batch size), about 100 points per stage.
+    /// (step, held-out estimate at the training batch size), up to 100 points per stage.
     pub trace: Vec<(usize, f64)>,
     /// Why training stopped early, if the loss stopped being finite.
     pub diverged: Option<String>,
@@ -27,8 +27,11 @@ pub struct Trained {
 }
 
 /// Trace points per stage of training (the trace samples a held-out batch every
-/// steps / (stages x this) steps).
+/// steps / (stages x this) steps, but at most every `MIN_TRACE_INTERVAL` steps).
 pub const TRACE_POINTS_PER_STAGE: usize = 100;
+/// Short runs trace every this many steps (so tracing costs a few percent of training),
+/// unless early stopping needs more points.
+pub const MIN_TRACE_INTERVAL: usize = 10;
 
 /// Early stopping smooths the trace over this many points.
 pub const STOP_WINDOW: usize = 10;
@@ -83,7 +86,7 @@ pub fn fit(
     )?;
     let steps = if trains { steps } else { 0 };
     let stages = data.stage_count();
-    let mut every = (steps / (stages * TRACE_POINTS_PER_STAGE)).max(1);
+    let mut every = (steps / (stages * TRACE_POINTS_PER_STAGE)).max(MIN_TRACE_INTERVAL);
     if let Some(p) = spec_t.patience {
         // Early stopping needs several trace points per patience window.
         every = every.min((p / STOP_WINDOW).max(1));
