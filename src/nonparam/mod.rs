@@ -3,6 +3,7 @@
 //! (`ksg(data: d, samples: 2000, seeds: 5)`) gives one estimate per seed like a trained run.
 //! Each estimator is one file with its registry `ENTRY`.
 
+mod boxtree;
 pub mod gaussian_mi;
 pub mod histogram;
 pub mod ksg;
