@@ -434,6 +434,26 @@ impl Checker<'_> {
                     _ => None,
                 }
             }
+            "ceiling" => {
+                let a = self.match_args(entry, args, e.span)?;
+                let (Some(Value::Bound(b)), Some(k)) = (a.get("bound"), a.opt_num("batch")) else {
+                    return None;
+                };
+                match b.ceiling(k as usize) {
+                    Some(c) => Some(Quantity::Const(c)),
+                    None => {
+                        self.errors.push(CheckError::Conflict {
+                            message: format!("`{}` has no ceiling: it can take any value", b.name()),
+                            span: a.span("bound").into(),
+                            help: Some(
+                                "infonce (ln K) and interpolated (1 + ln((K - 1) / alpha)) have ceilings"
+                                    .into(),
+                            ),
+                        });
+                        None
+                    }
+                }
+            }
             "estimate" => {
                 let a = self.match_args(entry, args, e.span)?;
                 let run = self.run_arg(&a)?;

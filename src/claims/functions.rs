@@ -101,6 +101,27 @@ pub static ESTIMATE: Entry = function(
     ],
 );
 
+pub static CEILING: Entry = function(
+    "ceiling",
+    "the largest value a bound can take at batch size K, whatever the critic (InfoNCE: ln K)",
+    &[
+        param(
+            "bound",
+            Ty::Of(Kind::Bound),
+            Default::Required,
+            Range::ANY,
+            "a bound with a ceiling (infonce, interpolated)",
+        ),
+        param(
+            "batch",
+            Ty::Int,
+            Default::Required,
+            Range::between(2.0, 1e9),
+            "batch size K",
+        ),
+    ],
+);
+
 const TRACE_PARAMS: &[crate::registry::Param] = &[
     param(
         "run",

@@ -69,6 +69,7 @@ pub static ENTRIES: &[&Entry] = &[
     &crate::claims::functions::ESTIMATE,
     &crate::claims::functions::TRACE,
     &crate::claims::functions::TRACE_SD,
+    &crate::claims::functions::CEILING,
     &crate::claims::functions::LN,
     &crate::claims::functions::LOG2,
     &crate::claims::functions::EXP,
