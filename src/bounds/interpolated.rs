@@ -18,13 +18,13 @@ use crate::registry::{param, Default, Entry, Kind, Range, Ty, Value};
 pub static ENTRY: Entry = Entry {
     name: "interpolated",
     kind: Kind::Bound,
-    doc: "I_alpha: TUBA with baseline alpha * (leave-one-out InfoNCE partition) + (1 - alpha) * b(y); at most ln(K / alpha)",
+    doc: "I_alpha: TUBA with baseline alpha * (leave-one-out InfoNCE partition) + (1 - alpha) * b(y); at most 1 + ln((K - 1) / alpha)",
     params: &[
         param(
             "alpha",
             Ty::Number,
             Default::Required,
-            // (0, 1]: at 0 the bound is TUBA, whose ceiling ln(K / alpha) is infinite.
+            // (0, 1]: at 0 the bound is TUBA, whose ceiling is infinite.
             Range {
                 min: Some((0.0, false)),
                 max: Some((1.0, true)),
