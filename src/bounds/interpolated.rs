@@ -11,7 +11,7 @@
 use candle_core::{DType, Result, Tensor, D};
 
 use super::{
-    diagonal, log_mean_exp_offdiag, mean_offdiag, tuba::baseline_arg, BaselineSpec, Bound,
+    baseline_arg, diagonal, log_mean_exp_offdiag, mean_offdiag, BaselineSpec, Bound, BASELINE_PARAM,
 };
 use crate::registry::{param, Default, Entry, Kind, Range, Ty, Value};
 
@@ -31,13 +31,7 @@ pub static ENTRY: Entry = Entry {
             },
             "weight of the InfoNCE baseline (1: InfoNCE, towards 0: TUBA; use tuba for 0)",
         ),
-        param(
-            "baseline",
-            Ty::Of(Kind::Encoder),
-            Default::Optional,
-            Range::ANY,
-            "network for ln b(y), an mlp with out: 1 (default: one learned constant)",
-        ),
+        BASELINE_PARAM,
     ],
     exactly_one_of: &[],
     build: Some(|a| {

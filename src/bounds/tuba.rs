@@ -4,20 +4,16 @@
 
 use candle_core::{Result, Tensor};
 
-use super::{diagonal, log_mean_exp_offdiag, shift_rows, BaselineSpec, Bound};
-use crate::registry::{param, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value};
+use super::{
+    baseline_arg, diagonal, log_mean_exp_offdiag, shift_rows, BaselineSpec, Bound, BASELINE_PARAM,
+};
+use crate::registry::{Entry, Kind, Value};
 
 pub static ENTRY: Entry = Entry {
     name: "tuba",
     kind: Kind::Bound,
     doc: "TUBA: 1 + mean(diag(s - ln b(y))) - mean_offdiag(e^(s - ln b(y))) with a learned baseline b(y); a lower bound for every critic",
-    params: &[param(
-        "baseline",
-        Ty::Of(Kind::Encoder),
-        Default::Optional,
-        Range::ANY,
-        "network for ln b(y), an mlp with out: 1 (default: one learned constant)",
-    )],
+    params: &[BASELINE_PARAM],
     exactly_one_of: &[],
     build: Some(|a| {
         Ok(Value::Bound(std::sync::Arc::new(Tuba {
@@ -25,19 +21,6 @@ pub static ENTRY: Entry = Entry {
         })))
     }),
 };
-
-/// Reads the optional `baseline:` argument of a bound (an encoder with one output).
-pub fn baseline_arg(a: &crate::registry::Args) -> std::result::Result<BaselineSpec, ParamError> {
-    let spec = match a.get("baseline") {
-        Some(Value::Encoder(e)) => BaselineSpec::Net(e.clone()),
-        _ => BaselineSpec::Constant,
-    };
-    spec.check().map_err(|m| {
-        ParamError::new(ParamErrorKind::Shape, "baseline", m)
-            .help("write e.g. `baseline: mlp(hidden: [512, 512], out: 1)`")
-    })?;
-    Ok(spec)
-}
 
 #[derive(Debug, Clone)]
 pub struct Tuba {
