@@ -305,7 +305,20 @@ impl Checker<'_> {
                     ),
                     span: e.span.into(),
                     label: format!("expected {}", k.a()),
-                    help: Some(kind_help(k)),
+                    help: Some(match &e.kind {
+                        // A declaration that hides a built-in of the kind wanted here.
+                        ast::ExprKind::Name(id)
+                            if crate::registry::lookup(&id.name).is_some_and(|b| b.kind == k) =>
+                        {
+                            format!(
+                                "this file declares `{0}` as {1}, which hides the built-in {2} `{0}`; rename the declaration",
+                                id.name,
+                                v.kind().a(),
+                                k
+                            )
+                        }
+                        _ => kind_help(k),
+                    }),
                 });
                 None
             }
