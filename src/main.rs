@@ -111,7 +111,10 @@ fn load(path: &Path) -> Option<(Source, mica::check::Program)> {
         }
     };
     match pipeline::compile(&src) {
-        Ok(p) => Some((src, p)),
+        Ok(p) => {
+            print_reports(&pipeline::warnings(&src, &p));
+            Some((src, p))
+        }
         Err(errs) => {
             print_reports(&errs);
             eprintln!(

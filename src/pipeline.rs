@@ -97,6 +97,15 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
     })
 }
 
+/// The warnings of a checked program, as reports to print (they do not stop it running).
+pub fn warnings(src: &Source, program: &Program) -> Vec<miette::Report> {
+    program
+        .warnings
+        .iter()
+        .map(|w| miette::Report::new(w.clone()).with_source_code(src.named()))
+        .collect()
+}
+
 /// Trains, evaluates and decides a checked program.
 pub fn run_program(
     name: &str,

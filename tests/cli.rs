@@ -31,6 +31,23 @@ fn check_accepts_every_example_and_spec() {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// Examples and specs check without warnings; a warning is printed but does not fail a check.
+#[test]
+fn warnings_are_shown_but_not_fatal() {
+    let files: Vec<String> = common::mica_files(&["examples", "specs"])
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(|s| s.as_str()));
+    let (_, _, err) = mica(&args);
+    assert!(!err.contains("mica::check::"), "{err}");
+    let (code, out, err) = mica(&["check", "tests/diagnostics/warn_shadows_builtin.mica"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("mica::check::shadows_builtin"), "{err}");
+    assert!(out.contains(": ok"), "{out}");
+}
+
 #[test]
 fn unreadable_file_is_an_input_error() {
     let (code, _, err) = mica(&["check", "no/such/file.mica"]);

@@ -12,8 +12,19 @@ fn render(path: &Path) -> String {
         "tests/diagnostics/{}",
         path.file_name().unwrap().to_string_lossy()
     );
-    match compile(&Source::new(name, text)) {
-        Ok(_) => "checked clean\n".to_string(),
+    let src = Source::new(name, text);
+    match compile(&src) {
+        Ok(p) => {
+            let warnings: Vec<String> = mica::pipeline::warnings(&src, &p)
+                .iter()
+                .map(render_plain)
+                .collect();
+            if warnings.is_empty() {
+                "checked clean\n".to_string()
+            } else {
+                warnings.join("\n")
+            }
+        }
         Err(reports) => reports
             .iter()
             .map(render_plain)
@@ -58,7 +69,8 @@ fn diagnostics_match_snapshots() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
-/// Every mistake file is refused, with a code and a labelled span.
+/// Every mistake file is refused, with a code and a labelled span; `warn_*` files check clean
+/// but carry warnings, with codes and spans too.
 #[test]
 fn every_case_is_an_error_with_code_and_span() {
     let cases = cases();
@@ -66,7 +78,18 @@ fn every_case_is_an_error_with_code_and_span() {
     let mut codes = std::collections::BTreeSet::new();
     for case in cases {
         let text = std::fs::read_to_string(&case).unwrap();
-        let reports = compile(&Source::new("t", text)).expect_err(&case.display().to_string());
+        let src = Source::new("t", text);
+        let warn_only = case
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("warn_"));
+        let reports = if warn_only {
+            let program = compile(&src).unwrap_or_else(|_| panic!("{}", case.display()));
+            let w = mica::pipeline::warnings(&src, &program);
+            assert!(!w.is_empty(), "{} has no warning", case.display());
+            w
+        } else {
+            compile(&src).expect_err(&case.display().to_string())
+        };
         for r in reports {
             let code = r.code().expect("every diagnostic has a code").to_string();
             assert!(code.starts_with("mica::"), "{code}");

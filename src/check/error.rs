@@ -192,6 +192,24 @@ pub enum CheckError {
     },
 }
 
+/// Something legal that is likely a mistake: reported, but the file still runs.
+#[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
+pub enum CheckWarning {
+    #[error("`{name}` hides the built-in {builtin} `{name}` in the rest of this file")]
+    #[diagnostic(
+        code(mica::check::shadows_builtin),
+        severity(Warning),
+        help("from here on `{name}` names this declaration wherever a name is expected, not the built-in {builtin}; a name such as `{name}_{suffix}` avoids the confusion")
+    )]
+    ShadowsBuiltin {
+        name: String,
+        builtin: String,
+        suffix: String,
+        #[label("declared here")]
+        span: SourceSpan,
+    },
+}
+
 impl CheckError {
     /// The primary span (for sorting and de-duplication).
     pub fn span(&self) -> SourceSpan {

@@ -9,7 +9,7 @@ mod error;
 mod program;
 mod scope;
 
-pub use error::CheckError;
+pub use error::{CheckError, CheckWarning};
 pub use program::{
     apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
     Prop, Quantity, Statistic, TraceRead, TraceStat,
@@ -43,6 +43,7 @@ pub fn check(file: &ast::File, src: &str) -> Result<Program, Vec<CheckError>> {
         });
     }
     if c.errors.is_empty() {
+        c.program.warnings = c.warnings;
         Ok(c.program)
     } else {
         // Sweep bodies are checked once per value: keep one copy of each mistake.
@@ -58,6 +59,7 @@ pub(crate) struct Checker<'a> {
     src: &'a str,
     pub(crate) errors: Vec<CheckError>,
     pub(crate) program: Program,
+    warnings: Vec<CheckWarning>,
     scope: Scope,
     /// Every name declared anywhere in the file, for "declared later" hints.
     all_decls: HashMap<String, Span>,
@@ -88,6 +90,7 @@ impl<'a> Checker<'a> {
             src,
             errors: Vec::new(),
             program: Program::default(),
+            warnings: Vec::new(),
             scope: Scope::default(),
             all_decls,
             sweeps: HashMap::new(),
@@ -225,6 +228,20 @@ impl<'a> Checker<'a> {
                 first: first.into(),
             });
             return;
+        }
+        if let Some(builtin) = crate::registry::lookup(&d.name.name) {
+            let span: miette::SourceSpan = d.name.span.into();
+            // Sweep bodies are checked once per value: warn once.
+            if !self.warnings.iter().any(|w| match w {
+                CheckWarning::ShadowsBuiltin { span: s, .. } => *s == span,
+            }) {
+                self.warnings.push(CheckWarning::ShadowsBuiltin {
+                    name: d.name.name.clone(),
+                    builtin: builtin.kind.to_string(),
+                    suffix: d.kind.keyword().to_string(),
+                    span,
+                });
+            }
         }
         let expected = match d.kind {
             DeclKind::Data => Kind::Data,

@@ -20,6 +20,8 @@ pub struct Program {
     /// The distinct estimates the claims need: (run, bound, batch).
     pub estimates: Vec<EstimateSpec>,
     pub claims: Vec<ClaimSpec>,
+    /// Legal but suspicious declarations (shown, not fatal).
+    pub warnings: Vec<super::CheckWarning>,
 }
 
 impl Program {
