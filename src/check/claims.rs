@@ -599,44 +599,41 @@ impl Checker<'_> {
         }) {
             return i;
         }
-        if let Some(t) = trace {
-            let f = match t.stat {
-                TraceStat::Mean => "trace",
-                TraceStat::Sd => "trace_sd",
-            };
-            let stage = if run.data.dist.stage_count() > 1 {
-                format!(", stage: {}", t.stage)
-            } else {
-                String::new()
-            };
-            let label = format!("{f}({}{stage})", run.name);
-            self.program.estimates.push(EstimateSpec {
-                run,
-                bound,
-                batch,
-                trace,
-                label,
-            });
-            return self.program.estimates.len() - 1;
-        }
-        let mut label = format!("estimate({}", run.name);
-        if let (Some(b), Some(t)) = (&bound, run.train()) {
-            if format!("{b:?}") != format!("{:?}", t.bound) {
-                label.push_str(&format!(
-                    ", bound: {}",
-                    bound_text.unwrap_or(b.name().into())
-                ));
+        let label = match trace {
+            Some(t) => {
+                let f = match t.stat {
+                    TraceStat::Mean => "trace",
+                    TraceStat::Sd => "trace_sd",
+                };
+                let stage = if run.data.dist.stage_count() > 1 {
+                    format!(", stage: {}", t.stage)
+                } else {
+                    String::new()
+                };
+                format!("{f}({}{stage})", run.name)
             }
-        }
-        if batch != run.batch() {
-            label.push_str(&format!(", batch: {batch}"));
-        }
-        label.push(')');
+            None => {
+                let mut label = format!("estimate({}", run.name);
+                if let (Some(b), Some(t)) = (&bound, run.train()) {
+                    if format!("{b:?}") != format!("{:?}", t.bound) {
+                        label.push_str(&format!(
+                            ", bound: {}",
+                            bound_text.unwrap_or(b.name().into())
+                        ));
+                    }
+                }
+                if batch != run.batch() {
+                    label.push_str(&format!(", batch: {batch}"));
+                }
+                label.push(')');
+                label
+            }
+        };
         self.program.estimates.push(EstimateSpec {
             run,
             bound,
             batch,
-            trace: None,
+            trace,
             label,
         });
         self.program.estimates.len() - 1

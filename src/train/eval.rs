@@ -2,10 +2,10 @@
 //! stream no training batch came from), averaging over batches until the evaluation noise is
 //! small.
 
-use candle_core::{Device, Result};
+use candle_core::{Device, Result, Tensor};
 
 use super::fit::to_tensors;
-use crate::bounds::{shift_rows, Bound};
+use crate::bounds::{shift_rows, Bound, RowStats};
 use crate::dist::{Distribution, Rng};
 use crate::nn::{Baseline, Critic};
 
@@ -68,7 +68,11 @@ pub const DENSE_LIMIT: usize = 4096;
 /// Score entries per streamed block (rows x K).
 const BLOCK_ENTRIES: usize = 1 << 22;
 
-/// Evaluates `critic` (with its learned baseline, if the bound uses one) under `bound`.
+/// Evaluates `critic` (with its learned baseline, if the bound uses one) under `bound`. Above
+/// `DENSE_LIMIT`, bounds that can be streamed see each batch's score matrix in blocks of rows
+/// (never held whole; at least 4 batches); otherwise batches are scored densely, several per
+/// sample, at least `MIN_BATCHES` of them. Either way evaluation stops once the standard error
+/// is below the target, or at `MAX_PAIRS` samples.
 pub fn evaluate(
     critic: &Critic,
     baseline: Option<&Baseline>,
@@ -78,13 +82,9 @@ pub fn evaluate(
     rng: &mut Rng,
     device: &Device,
 ) -> Result<Evaluation> {
-    let streamable = bound
-        .estimate_streamed(&crate::bounds::RowStats::new(2))
-        .is_some();
-    if k > DENSE_LIMIT && streamable {
-        return evaluate_streamed(critic, baseline, bound, data, k, rng, device);
-    }
-    if k > 2 * DENSE_LIMIT {
+    let streamable = bound.estimate_streamed(&RowStats::new(2)).is_some();
+    let streamed = k > DENSE_LIMIT && streamable;
+    if !streamed && k > 2 * DENSE_LIMIT {
         candle_core::bail!(
             "`{}` needs the whole {k} x {k} score matrix, which is too large; at most {} for this bound",
             bound.name(),
@@ -92,18 +92,31 @@ pub fn evaluate(
         );
     }
     let baseline = baseline.filter(|_| bound.baseline().is_some());
-    let max_batches = (MAX_PAIRS / k).max(MIN_BATCHES);
-    let per_chunk = (CHUNK_PAIRS / k).max(1);
+    let (min_batches, per_chunk) = if streamed {
+        (4, 1)
+    } else {
+        (MIN_BATCHES, (CHUNK_PAIRS / k).max(1))
+    };
+    let max_batches = (MAX_PAIRS / k).max(min_batches);
     let mut acc = Running::default();
     loop {
         let batches = per_chunk.min(max_batches - acc.n);
         let s = data.sample(batches * k, rng);
         let (x, y) = to_tensors(&s, device)?;
         let log_b = baseline.map(|b| b.forward(&y)).transpose()?;
-        for (i, scores) in critic.scores_batches(&x, &y, k)?.into_iter().enumerate() {
-            let log_b = log_b.as_ref().map(|b| b.narrow(0, i * k, k)).transpose()?;
-            let v: f32 = bound.estimate_with(&scores, log_b.as_ref())?.to_scalar()?;
-            let v = v as f64;
+        let values = if streamed {
+            let stats = stream_stats(critic, &x, &y, log_b.as_ref(), (BLOCK_ENTRIES / k).max(1))?;
+            vec![bound.estimate_streamed(&stats).unwrap_or(f64::NAN)]
+        } else {
+            let mut values = Vec::with_capacity(batches);
+            for (i, scores) in critic.scores_batches(&x, &y, k)?.into_iter().enumerate() {
+                let log_b = log_b.as_ref().map(|b| b.narrow(0, i * k, k)).transpose()?;
+                let v: f32 = bound.estimate_with(&scores, log_b.as_ref())?.to_scalar()?;
+                values.push(v as f64);
+            }
+            values
+        };
+        for v in values {
             if !v.is_finite() {
                 return Ok(Evaluation {
                     mean: v,
@@ -113,53 +126,36 @@ pub fn evaluate(
             }
             acc.push(v);
         }
-        if acc.done(MIN_BATCHES, max_batches) {
+        if acc.done(min_batches, max_batches) {
             return Ok(acc.evaluation());
         }
     }
 }
 
-/// Evaluation at large K: each batch's score matrix is streamed in blocks of rows into
-/// [`RowStats`](crate::bounds::RowStats), never held whole. At least 4 batches, at most
-/// `MAX_PAIRS` samples, stopping early once the standard error is below the target.
-pub fn evaluate_streamed(
+/// The row statistics of one batch's K x K score matrix, streamed in blocks of `block` rows;
+/// bounds with a baseline see the scores minus ln b(y_i), row by row.
+fn stream_stats(
     critic: &Critic,
-    baseline: Option<&Baseline>,
-    bound: &dyn Bound,
-    data: &dyn Distribution,
-    k: usize,
-    rng: &mut Rng,
-    device: &Device,
-) -> Result<Evaluation> {
-    let max_batches = (MAX_PAIRS / k).max(4);
-    let baseline = baseline.filter(|_| bound.baseline().is_some());
-    let block = (BLOCK_ENTRIES / k).max(1);
-    let mut acc = Running::default();
-    loop {
-        let s = data.sample(k, rng);
-        let (x, y) = to_tensors(&s, device)?;
-        let log_b = baseline.map(|b| b.forward(&y)).transpose()?;
-        let mut stats = crate::bounds::RowStats::new(k);
-        critic.stream_rows(&x, &y, block, |rows, row0| match &log_b {
-            // Bounds with a baseline see the scores minus ln b(y_i), row by row.
-            Some(b) => {
-                let b = b.narrow(0, row0, rows.dim(0)?)?;
-                stats.add_block(&shift_rows(rows, Some(&b))?, row0)
-            }
-            None => stats.add_block(rows, row0),
-        })?;
-        let v = bound.estimate_streamed(&stats).unwrap_or(f64::NAN);
-        acc.push(v);
-        if !v.is_finite() || acc.done(4, max_batches) {
-            return Ok(acc.evaluation());
+    x: &Tensor,
+    y: &Tensor,
+    log_b: Option<&Tensor>,
+    block: usize,
+) -> Result<RowStats> {
+    let mut stats = RowStats::new(y.dim(0)?);
+    critic.stream_rows(x, y, block, |rows, row0| match log_b {
+        Some(b) => {
+            let b = b.narrow(0, row0, rows.dim(0)?)?;
+            stats.add_block(&shift_rows(rows, Some(&b))?, row0)
         }
-    }
+        None => stats.add_block(rows, row0),
+    })?;
+    Ok(stats)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::{dv::Dv, infonce::InfoNce, js::Js, nwj::Nwj, RowStats};
+    use crate::bounds::{dv::Dv, infonce::InfoNce, js::Js, nwj::Nwj};
     use crate::dist::gaussian::Gaussian;
 
     /// The streamed statistics give the same estimates as the dense matrix.
@@ -171,10 +167,7 @@ mod tests {
         let s = d.sample(300, &mut rng);
         let (x, y) = to_tensors(&s, &Device::Cpu).unwrap();
         let dense = critic.scores(&x, &y).unwrap();
-        let mut stats = RowStats::new(300);
-        critic
-            .stream_rows(&x, &y, 37, |rows, row0| stats.add_block(rows, row0))
-            .unwrap();
+        let stats = stream_stats(&critic, &x, &y, None, 37).unwrap();
         let bounds: [&dyn Bound; 4] = [&InfoNce, &Nwj, &Dv, &Js];
         for b in bounds {
             let want: f32 = b.estimate(&dense).unwrap().to_scalar().unwrap();
@@ -218,13 +211,7 @@ mod tests {
             .unwrap()
             .to_scalar()
             .unwrap();
-        let mut stats = RowStats::new(300);
-        critic
-            .stream_rows(&x, &y, 37, |rows, row0| {
-                let b = log_b.narrow(0, row0, rows.dim(0)?)?;
-                stats.add_block(&shift_rows(rows, Some(&b))?, row0)
-            })
-            .unwrap();
+        let stats = stream_stats(&critic, &x, &y, Some(&log_b), 37).unwrap();
         let got = tuba.estimate_streamed(&stats).unwrap();
         assert!((got - want as f64).abs() < 1e-4, "{got} vs {want}");
         // And the baseline matters: without it the value differs.

@@ -126,9 +126,9 @@ pub fn fit(
             trace.push((step, est));
             // Early stopping compares the mean of the last STOP_WINDOW trace points: one
             // held-out batch is too noisy (a lucky batch would stop training at once).
-            let recent = &trace[trace.len().saturating_sub(STOP_WINDOW)..];
-            let smoothed = recent.iter().map(|p| p.1).sum::<f64>() / recent.len() as f64;
-            if let (Some(patience), true) = (spec_t.patience, recent.len() == STOP_WINDOW) {
+            if let (Some(patience), true) = (spec_t.patience, trace.len() >= STOP_WINDOW) {
+                let recent = &trace[trace.len() - STOP_WINDOW..];
+                let smoothed = recent.iter().map(|p| p.1).sum::<f64>() / STOP_WINDOW as f64;
                 let improved = best.as_ref().is_none_or(|(b, _, _)| smoothed > *b);
                 if improved && smoothed.is_finite() {
                     let snapshot = params
