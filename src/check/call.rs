@@ -266,17 +266,14 @@ impl Checker<'_> {
                 if let Some(bad) = items.iter().find(|it| it.kind() != k) {
                     self.errors.push(wrong(
                         format!("a list containing {}", bad.kind().a()),
-                        format!("a list of {k}s"),
+                        describe_ty(p.ty),
                         None,
                     ));
                     return None;
                 }
                 if items.is_empty() {
-                    self.errors.push(wrong(
-                        "an empty list".into(),
-                        format!("a list of {k}s"),
-                        None,
-                    ));
+                    self.errors
+                        .push(wrong("an empty list".into(), describe_ty(p.ty), None));
                     return None;
                 }
                 Some(v)
@@ -355,6 +352,8 @@ fn describe_ty(t: Ty) -> String {
         Ty::Bool => "true or false".into(),
         Ty::IntList => "a list of whole numbers".into(),
         Ty::NumList => "a list of numbers".into(),
+        // "data" is its own plural.
+        Ty::ListOf(Kind::Data) => "a list of data".into(),
         Ty::ListOf(k) => format!("a list of {k}s"),
         other => format!("{other}"),
     }
