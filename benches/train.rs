@@ -15,7 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use mica::pipeline::{compile, Source};
 use mica::train::fit;
 
-fn run_spec(critic: &str, batch: usize) -> std::sync::Arc<mica::train::RunSpec> {
+fn run_spec(critic: &str, batch: usize) -> std::sync::Arc<mica::ir::RunSpec> {
     let text = format!(
         "data d = gaussian(dim: 20, mi: 4.0)\n\
          encoder g = mlp(hidden: [256, 256], out: 32)\n\

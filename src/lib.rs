@@ -19,14 +19,23 @@
 //! assert!(broken.is_err());
 //! ```
 
+// L0: text to AST
+pub mod syntax;
+// L1: numerics, nothing of the language (dist < nn < bounds; dist < nonparam)
 pub mod bounds;
-pub mod check;
-pub mod claims;
 pub mod dist;
 pub mod nn;
 pub mod nonparam;
-pub mod pipeline;
-pub mod registry;
-pub mod report;
-pub mod syntax;
+// L2: the checked program and the entry schema
+pub mod ir;
+// L3: the catalogue of entries
+pub mod catalog;
+// L4: AST -> ir::Program
+pub mod check;
+// L5: ir::Program -> per-seed results
 pub mod train;
+// L6: results -> verdicts
+pub mod verdicts;
+// L7: reports and the wiring the CLI uses
+pub mod pipeline;
+pub mod report;

@@ -86,7 +86,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::List => {
-            print!("{}", mica::registry::listing());
+            print!("{}", mica::catalog::listing());
             ExitCode::SUCCESS
         }
         Command::Check { files } => check(&files),
@@ -102,7 +102,7 @@ fn print_reports(reports: &[miette::Report]) {
 }
 
 /// Reads and checks a file, printing its diagnostics; `None` on an input error.
-fn load(path: &Path) -> Option<(Source, mica::check::Program)> {
+fn load(path: &Path) -> Option<(Source, mica::ir::Program)> {
     let src = match pipeline::read_source(path) {
         Ok(s) => s,
         Err(e) => {
@@ -110,9 +110,9 @@ fn load(path: &Path) -> Option<(Source, mica::check::Program)> {
             return None;
         }
     };
-    match pipeline::compile(&src) {
-        Ok(p) => {
-            print_reports(&pipeline::warnings(&src, &p));
+    match pipeline::compile_with_warnings(&src) {
+        Ok((p, warnings)) => {
+            print_reports(&warnings);
             Some((src, p))
         }
         Err(errs) => {
@@ -231,7 +231,7 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
     let mut reports = Vec::new();
     for (src, program) in loaded.into_iter().flatten() {
         eprintln!("running {} ...", src.name);
-        let settings = mica::claims::Settings {
+        let settings = mica::verdicts::Settings {
             bootstrap: opts.bootstrap.map(|b| b as usize),
             ..Default::default()
         };

@@ -6,7 +6,7 @@ use std::path::Path;
 use miette::{Diagnostic, NamedSource};
 use thiserror::Error;
 
-use crate::check::Program;
+use crate::ir::Program;
 use crate::report::Report;
 use crate::train::{execute, ExecOptions};
 
@@ -88,22 +88,27 @@ pub fn read_source(path: &Path) -> Result<Source, IoError> {
 
 /// Parses and checks a file; on failure returns every diagnostic, with the source attached.
 pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
-    let file = crate::syntax::parse(&src.text)
-        .map_err(|e| vec![miette::Report::new(e).with_source_code(src.named())])?;
-    crate::check::check(&file, &src.text).map_err(|errs| {
-        errs.into_iter()
-            .map(|e| miette::Report::new(e).with_source_code(src.named()))
-            .collect()
-    })
+    compile_with_warnings(src).map(|(program, _)| program)
 }
 
-/// The warnings of a checked program, as reports to print (they do not stop it running).
-pub fn warnings(src: &Source, program: &Program) -> Vec<miette::Report> {
-    program
+/// Parses and checks a file, returning the program with its warnings as reports to print
+/// (they do not stop it running); on failure every diagnostic, with the source attached.
+pub fn compile_with_warnings(
+    src: &Source,
+) -> Result<(Program, Vec<miette::Report>), Vec<miette::Report>> {
+    let file = crate::syntax::parse(&src.text)
+        .map_err(|e| vec![miette::Report::new(e).with_source_code(src.named())])?;
+    let checked = crate::check::check(&file, &src.text).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| miette::Report::new(e).with_source_code(src.named()))
+            .collect::<Vec<_>>()
+    })?;
+    let warnings = checked
         .warnings
-        .iter()
-        .map(|w| miette::Report::new(w.clone()).with_source_code(src.named()))
-        .collect()
+        .into_iter()
+        .map(|w| miette::Report::new(w).with_source_code(src.named()))
+        .collect();
+    Ok((checked.program, warnings))
 }
 
 /// Trains, evaluates and decides a checked program.
@@ -111,14 +116,14 @@ pub fn run_program(
     name: &str,
     program: &Program,
     opts: &ExecOptions,
-    settings: &crate::claims::Settings,
+    settings: &crate::verdicts::Settings,
 ) -> Report {
     let results = execute(program, opts);
-    let settings = crate::claims::Settings {
+    let settings = crate::verdicts::Settings {
         seed: opts.file_seed,
         ..*settings
     };
-    let claims = crate::claims::evaluate_claims(program, &results, &settings);
+    let claims = crate::verdicts::evaluate_claims(program, &results, &settings);
     let estimates = program
         .estimates
         .iter()

@@ -7,12 +7,12 @@ use indexmap::IndexMap;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 
-use mica::claims::{evaluate_claims, Settings, Verdict};
 use mica::pipeline::{compile, Source};
 use mica::train::{EstimateResults, Evaluation, Results};
+use mica::verdicts::{evaluate_claims, Settings, Verdict};
 
 /// A program with `runs` runs r0, r1, ... (never trained) and the given claims.
-fn program(runs: usize, claims: &str) -> mica::check::Program {
+fn program(runs: usize, claims: &str) -> mica::ir::Program {
     let mut text =
         String::from("data d = gaussian(dim: 1, rho: 0.5)\ncritic c = separable(identity)\n");
     for i in 0..runs {

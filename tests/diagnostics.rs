@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mica::pipeline::{compile, render_plain, Source};
+use mica::pipeline::{compile, compile_with_warnings, render_plain, Source};
 
 fn render(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
@@ -13,12 +13,9 @@ fn render(path: &Path) -> String {
         path.file_name().unwrap().to_string_lossy()
     );
     let src = Source::new(name, text);
-    match compile(&src) {
-        Ok(p) => {
-            let warnings: Vec<String> = mica::pipeline::warnings(&src, &p)
-                .iter()
-                .map(render_plain)
-                .collect();
+    match compile_with_warnings(&src) {
+        Ok((_, warnings)) => {
+            let warnings: Vec<String> = warnings.iter().map(render_plain).collect();
             if warnings.is_empty() {
                 "checked clean\n".to_string()
             } else {
@@ -83,8 +80,8 @@ fn every_case_is_an_error_with_code_and_span() {
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with("warn_"));
         let reports = if warn_only {
-            let program = compile(&src).unwrap_or_else(|_| panic!("{}", case.display()));
-            let w = mica::pipeline::warnings(&src, &program);
+            let (_, w) =
+                compile_with_warnings(&src).unwrap_or_else(|_| panic!("{}", case.display()));
             assert!(!w.is_empty(), "{} has no warning", case.display());
             w
         } else {

@@ -1,10 +1,10 @@
 //! End to end: a tiny claim file goes from text to verdicts through every phase, and the
 //! numbers are the same on every run with the same seed.
 
-use mica::claims::Verdict;
 use mica::pipeline::{compile, read_source, run_program};
 use mica::report::Report;
 use mica::train::ExecOptions;
+use mica::verdicts::Verdict;
 
 fn run(path: &str, seed: u64) -> Report {
     let src = read_source(std::path::Path::new(&format!(
@@ -25,7 +25,7 @@ fn run(path: &str, seed: u64) -> Report {
         &src.name,
         &program,
         &opts,
-        &mica::claims::Settings::default(),
+        &mica::verdicts::Settings::default(),
     )
 }
 

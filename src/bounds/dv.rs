@@ -4,16 +4,6 @@
 use candle_core::{Result, Tensor};
 
 use super::{diagonal, log_mean_exp_offdiag, Bound};
-use crate::registry::{Entry, Kind, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "dv",
-    kind: Kind::Bound,
-    doc: "Donsker-Varadhan: mean(diag s) - ln mean_offdiag(e^s); the minibatch estimate is biased up (not a guaranteed lower bound)",
-    params: &[],
-    exactly_one_of: &[],
-    build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(Dv)))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Dv;

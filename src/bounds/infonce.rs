@@ -4,16 +4,6 @@
 use candle_core::{Result, Tensor, D};
 
 use super::{diagonal, Bound};
-use crate::registry::{Entry, Kind, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "infonce",
-    kind: Kind::Bound,
-    doc: "InfoNCE: mean_i(s_ii - logsumexp_j s_ij) + ln K; a lower bound capped at ln K",
-    params: &[],
-    exactly_one_of: &[],
-    build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(InfoNce)))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct InfoNce;

@@ -10,37 +10,7 @@
 
 use candle_core::{DType, Result, Tensor, D};
 
-use super::{
-    baseline_arg, diagonal, log_mean_exp_offdiag, mean_offdiag, BaselineSpec, Bound, BASELINE_PARAM,
-};
-use crate::registry::{param, Default, Entry, Kind, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "interpolated",
-    kind: Kind::Bound,
-    doc: "I_alpha: TUBA with baseline alpha * (leave-one-out InfoNCE partition) + (1 - alpha) * b(y); at most 1 + ln((K - 1) / alpha)",
-    params: &[
-        param(
-            "alpha",
-            Ty::Number,
-            Default::Required,
-            // (0, 1]: at 0 the bound is TUBA, whose ceiling is infinite.
-            Range {
-                min: Some((0.0, false)),
-                max: Some((1.0, true)),
-            },
-            "weight of the InfoNCE baseline (1: InfoNCE, towards 0: TUBA; use tuba for 0)",
-        ),
-        BASELINE_PARAM,
-    ],
-    exactly_one_of: &[],
-    build: Some(|a| {
-        Ok(Value::Bound(std::sync::Arc::new(Interpolated {
-            alpha: a.num("alpha")?,
-            baseline: baseline_arg(a)?,
-        })))
-    }),
-};
+use super::{diagonal, log_mean_exp_offdiag, mean_offdiag, BaselineSpec, Bound};
 
 #[derive(Debug, Clone)]
 pub struct Interpolated {

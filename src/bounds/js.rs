@@ -5,16 +5,6 @@
 use candle_core::{Result, Tensor};
 
 use super::{diagonal, mean_offdiag, nwj::Nwj, softplus, Bound};
-use crate::registry::{Entry, Kind, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "js",
-    kind: Kind::Bound,
-    doc: "Jensen-Shannon (f-GAN) training objective, read out as NWJ of the critic + 1 (a lower bound)",
-    params: &[],
-    exactly_one_of: &[],
-    build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(Js)))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Js;

@@ -6,26 +6,6 @@
 use candle_core::{Result, Tensor};
 
 use super::{diagonal, dv::Dv, log_mean_exp_offdiag, Bound, LossState};
-use crate::registry::{param, Default, Entry, Kind, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "mine",
-    kind: Kind::Bound,
-    doc: "MINE: the DV bound trained with a moving average of the partition term in the gradient's denominator; read out as DV",
-    params: &[param(
-        "momentum",
-        Ty::Number,
-        Default::Num(0.9),
-        Range::half_open(0.0, 1.0),
-        "weight of the past in the moving average",
-    )],
-    exactly_one_of: &[],
-    build: Some(|a| {
-        Ok(Value::Bound(std::sync::Arc::new(Mine {
-            momentum: a.num("momentum")?,
-        })))
-    }),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Mine {

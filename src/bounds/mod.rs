@@ -1,6 +1,6 @@
 //! Phase 3c: variational bounds on MI as pure functions of a score matrix (REFERENCE.md
 //! section 2). The same function serves training (its negation is the loss) and evaluation.
-//! Each bound is one file with its registry `ENTRY`.
+//! Each bound is one file; its entry lives in `catalog::bounds`.
 
 pub mod dv;
 pub mod infonce;
@@ -16,9 +16,6 @@ use std::fmt;
 use candle_core::{Result, Tensor, D};
 
 pub use crate::nn::BaselineSpec;
-use crate::registry::{
-    param, Args, Default, Kind, Param, ParamError, ParamErrorKind, Range, Ty, Value,
-};
 
 /// A bound computed from a K x K score matrix s[i][j] = f(x_j, y_i).
 pub trait Bound: Send + Sync + fmt::Debug {
@@ -60,28 +57,6 @@ pub trait Bound: Send + Sync + fmt::Debug {
     fn estimate_streamed(&self, _stats: &RowStats) -> Option<f64> {
         None
     }
-}
-
-/// The `baseline:` parameter of the bounds that learn one (TUBA, interpolated).
-pub const BASELINE_PARAM: Param = param(
-    "baseline",
-    Ty::Of(Kind::Encoder),
-    Default::Optional,
-    Range::ANY,
-    "network for ln b(y), an mlp with out: 1 (default: one learned constant)",
-);
-
-/// Reads the optional `baseline:` argument: a network with one output, or a learned constant.
-pub fn baseline_arg(a: &Args) -> std::result::Result<BaselineSpec, ParamError> {
-    let spec = match a.get("baseline") {
-        Some(Value::Encoder(e)) => BaselineSpec::Net(e.clone()),
-        _ => BaselineSpec::Constant,
-    };
-    spec.check().map_err(|m| {
-        ParamError::new(ParamErrorKind::Shape, "baseline", m)
-            .help("write e.g. `baseline: mlp(hidden: [512, 512], out: 1)`")
-    })?;
-    Ok(spec)
 }
 
 /// What a bound keeps between training steps.

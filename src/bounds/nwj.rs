@@ -4,17 +4,6 @@
 use candle_core::{Result, Tensor};
 
 use super::{diagonal, log_mean_exp_offdiag, Bound};
-use crate::registry::{Entry, Kind, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "nwj",
-    kind: Kind::Bound,
-    doc:
-        "NWJ: mean(diag s) - e^-1 mean_offdiag(e^s); unbiased lower bound, optimal critic 1 + ln r",
-    params: &[],
-    exactly_one_of: &[],
-    build: Some(|_| Ok(Value::Bound(std::sync::Arc::new(Nwj)))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Nwj;

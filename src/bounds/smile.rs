@@ -4,16 +4,6 @@
 use candle_core::{Result, Tensor};
 
 use super::{diagonal, js::js_objective, Bound};
-use crate::registry::{param, Default, Entry, Kind, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "smile",
-    kind: Kind::Bound,
-    doc: "SMILE(tau): DV with e^s clipped to [e^-tau, e^tau] in the partition term; trained with the JS objective",
-    params: &[param("tau", Ty::Number, Default::Num(5.0), Range::above(0.0), "clipping threshold")],
-    exactly_one_of: &[],
-    build: Some(|a| Ok(Value::Bound(std::sync::Arc::new(Smile { tau: a.num("tau")? })))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Smile {

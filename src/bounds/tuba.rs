@@ -4,23 +4,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::{
-    baseline_arg, diagonal, log_mean_exp_offdiag, shift_rows, BaselineSpec, Bound, BASELINE_PARAM,
-};
-use crate::registry::{Entry, Kind, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "tuba",
-    kind: Kind::Bound,
-    doc: "TUBA: 1 + mean(diag(s - ln b(y))) - mean_offdiag(e^(s - ln b(y))) with a learned baseline b(y); a lower bound for every critic",
-    params: &[BASELINE_PARAM],
-    exactly_one_of: &[],
-    build: Some(|a| {
-        Ok(Value::Bound(std::sync::Arc::new(Tuba {
-            baseline: baseline_arg(a)?,
-        })))
-    }),
-};
+use super::{diagonal, log_mean_exp_offdiag, shift_rows, BaselineSpec, Bound};
 
 #[derive(Debug, Clone)]
 pub struct Tuba {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::{CheckError, Checker};
-use crate::registry::{Args, Default, Entry, Kind, Param, ParamErrorKind, Ty, Value};
+use crate::ir::{Args, Build, Default, Entry, Kind, Param, ParamErrorKind, Ty, Value};
 use crate::syntax::ast::{self, Span};
 
 impl Checker<'_> {
@@ -17,7 +17,10 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<Value> {
         let matched = self.match_args(entry, args, span)?;
-        let build = entry.build?;
+        // Claim functions are lowered in `claims`, never constructed.
+        let Build::Value(build) = entry.build else {
+            return None;
+        };
         match build(&matched) {
             Ok(v) => Some(v),
             Err(pe) => {
@@ -305,7 +308,7 @@ impl Checker<'_> {
                     help: Some(match &e.kind {
                         // A declaration that hides a built-in of the kind wanted here.
                         ast::ExprKind::Name(id)
-                            if crate::registry::lookup(&id.name).is_some_and(|b| b.kind == k) =>
+                            if crate::catalog::lookup(&id.name).is_some_and(|b| b.kind == k) =>
                         {
                             format!(
                                 "this file declares `{0}` as {1}, which hides the built-in {2} `{0}`; rename the declaration",

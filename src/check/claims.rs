@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use super::program::{
+use super::{CheckError, Checker};
+use crate::ir::{
     Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Prop, Quantity,
     Statistic, TraceRead, TraceStat,
 };
-use super::{CheckError, Checker};
-use crate::registry::{Kind, Value};
+use crate::ir::{Kind, Value};
 use crate::syntax::ast::{self, CmpOp, Expect, Expr, ExprKind, Quantifier};
 
 impl Checker<'_> {
@@ -158,7 +158,7 @@ impl Checker<'_> {
                 })
             }
             ExprKind::Call(func, args) if func.name == "peak" => {
-                let entry = crate::registry::lookup("peak")?;
+                let entry = crate::catalog::lookup("peak")?;
                 self.match_args(entry, args, e.span)?;
                 let lambda = Self::lambda_args(entry, args);
                 let curve = self.curve(lambda.first()?, e, 3)?;
@@ -243,11 +243,11 @@ impl Checker<'_> {
     }
 
     /// The lambda arguments of a call, in parameter order.
-    fn lambda_args<'e>(entry: &crate::registry::Entry, args: &'e [ast::Arg]) -> Vec<&'e Expr> {
+    fn lambda_args<'e>(entry: &crate::ir::Entry, args: &'e [ast::Arg]) -> Vec<&'e Expr> {
         let lambda_params = entry
             .params
             .iter()
-            .filter(|p| p.ty == crate::registry::Ty::Lambda);
+            .filter(|p| p.ty == crate::ir::Ty::Lambda);
         let mut out = Vec::new();
         for p in lambda_params {
             let found = args.iter().enumerate().find(|(i, a)| match &a.name {
@@ -263,7 +263,7 @@ impl Checker<'_> {
 
     fn trend(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
         let increasing = func.name == "increasing";
-        let entry = crate::registry::lookup(&func.name)?;
+        let entry = crate::catalog::lookup(&func.name)?;
         let matched = self.match_args(entry, args, e.span)?;
         let strictly = matched.boolean("strictly").unwrap_or(false);
         let lambda = Self::lambda_args(entry, args);
@@ -301,7 +301,7 @@ impl Checker<'_> {
     /// Calls whose arguments are curves: statistics and aggregates.
     fn curve_quantity(
         &mut self,
-        entry: &'static crate::registry::Entry,
+        entry: &'static crate::ir::Entry,
         args: &[ast::Arg],
         e: &Expr,
     ) -> Option<Quantity> {
@@ -409,7 +409,7 @@ impl Checker<'_> {
         args: &[ast::Arg],
         e: &Expr,
     ) -> Option<Quantity> {
-        let Some(entry) = crate::registry::lookup(&func.name) else {
+        let Some(entry) = crate::catalog::lookup(&func.name) else {
             self.unknown_function(func);
             return None;
         };
@@ -473,7 +473,7 @@ impl Checker<'_> {
                         });
                         return None;
                     }
-                    let batch = run.batch();
+                    let batch = run.pairs_per_estimate();
                     return Some(Quantity::Estimate(
                         self.estimate_id(run, None, batch, None, None),
                     ));
@@ -509,7 +509,7 @@ impl Checker<'_> {
                     });
                     return None;
                 };
-                let stages = run.data.dist.stage_count();
+                let stages = run.data().dist.stage_count();
                 let stage = a.opt_num("stage").map(|s| s as usize).unwrap_or(stages);
                 if stage > stages {
                     self.errors.push(CheckError::OutOfRange {
@@ -566,7 +566,7 @@ impl Checker<'_> {
 
     /// The run a call's `run:` argument names (an inline `train(...)` is named by its source
     /// text), registered with the program.
-    fn run_arg(&mut self, a: &crate::registry::Args) -> Option<Arc<crate::train::RunSpec>> {
+    fn run_arg(&mut self, a: &crate::ir::Args) -> Option<Arc<crate::ir::RunSpec>> {
         let Some(Value::Run(run)) = a.get("run") else {
             return None;
         };
@@ -585,7 +585,7 @@ impl Checker<'_> {
 
     fn estimate_id(
         &mut self,
-        run: Arc<crate::train::RunSpec>,
+        run: Arc<crate::ir::RunSpec>,
         bound: Option<Arc<dyn crate::bounds::Bound>>,
         batch: usize,
         trace: Option<TraceRead>,
@@ -605,7 +605,7 @@ impl Checker<'_> {
                     TraceStat::Mean => "trace",
                     TraceStat::Sd => "trace_sd",
                 };
-                let stage = if run.data.dist.stage_count() > 1 {
+                let stage = if run.data().dist.stage_count() > 1 {
                     format!(", stage: {}", t.stage)
                 } else {
                     String::new()
@@ -622,7 +622,7 @@ impl Checker<'_> {
                         ));
                     }
                 }
-                if batch != run.batch() {
+                if batch != run.pairs_per_estimate() {
                     label.push_str(&format!(", batch: {batch}"));
                 }
                 label.push(')');

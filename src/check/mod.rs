@@ -1,28 +1,30 @@
-//! Phase 2: the checker. It resolves names, checks kinds, call signatures (against the
-//! registry), value ranges and shapes, expands sweeps, and lowers claims to propositions over
-//! quantities. It reports every problem in the file at once; nothing trains unless a file
-//! checks clean.
+//! L4, the checker: AST -> `ir::Program`, given the catalogue's entries. It resolves names,
+//! checks kinds, call signatures, value ranges and shapes, expands sweeps, and lowers claims to
+//! propositions over quantities. It reports every problem in the file at once; nothing trains
+//! unless a file checks clean.
 
 mod call;
 mod claims;
 mod error;
-mod program;
 mod scope;
 
 pub use error::{CheckError, CheckWarning};
-pub use program::{
-    apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
-    Prop, Quantity, Statistic, TraceRead, TraceStat,
-};
 
 use std::collections::HashMap;
 
-use crate::registry::{Kind, Value};
+use crate::ir::{apply_bin, Func, Kind, Program, Value};
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
 use scope::{Binding, Scope};
 
+/// A program that checked clean, with the warnings about it (shown, not fatal).
+#[derive(Debug)]
+pub struct Checked {
+    pub program: Program,
+    pub warnings: Vec<CheckWarning>,
+}
+
 /// Checks a parsed file. `src` is the text it was parsed from (claims quote their source).
-pub fn check(file: &ast::File, src: &str) -> Result<Program, Vec<CheckError>> {
+pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
     let mut c = Checker::new(file, src);
     for item in &file.items {
         c.item(item);
@@ -43,8 +45,10 @@ pub fn check(file: &ast::File, src: &str) -> Result<Program, Vec<CheckError>> {
         });
     }
     if c.errors.is_empty() {
-        c.program.warnings = c.warnings;
-        Ok(c.program)
+        Ok(Checked {
+            program: c.program,
+            warnings: c.warnings,
+        })
     } else {
         // Sweep bodies are checked once per value: keep one copy of each mistake.
         let mut errors = c.errors;
@@ -229,7 +233,7 @@ impl<'a> Checker<'a> {
             });
             return;
         }
-        if let Some(builtin) = crate::registry::lookup(&d.name.name) {
+        if let Some(builtin) = crate::catalog::lookup(&d.name.name) {
             let span: miette::SourceSpan = d.name.span.into();
             // Sweep bodies are checked once per value: warn once.
             if !self.warnings.iter().any(|w| match w {
@@ -304,11 +308,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a plain name to a value (None when an error was reported).
-    pub(crate) fn lookup(
-        &mut self,
-        id: &ast::Ident,
-        hint: Option<crate::registry::Ty>,
-    ) -> Option<Value> {
+    pub(crate) fn lookup(&mut self, id: &ast::Ident, hint: Option<crate::ir::Ty>) -> Option<Value> {
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| *n == id.name) {
             return Some(Value::Number(*v));
         }
@@ -330,13 +330,13 @@ impl<'a> Checker<'a> {
             }
             None => {}
         }
-        if let Some(crate::registry::Ty::Choice(choices)) = hint {
+        if let Some(crate::ir::Ty::Choice(choices)) = hint {
             if choices.contains(&id.name.as_str()) {
                 return Some(Value::Symbol(id.name.clone()));
             }
         }
         // A registry entry used bare: `infonce`, `identity` (a call with no arguments).
-        if let Some(entry) = crate::registry::lookup(&id.name) {
+        if let Some(entry) = crate::catalog::lookup(&id.name) {
             if entry.kind != Kind::Function {
                 return self.construct(entry, &[], id.span);
             }
@@ -347,13 +347,13 @@ impl<'a> Checker<'a> {
                 .names()
                 .chain(self.locals.iter().map(|(n, _)| n.as_str()))
                 .chain(
-                    crate::registry::ENTRIES
+                    crate::catalog::ENTRIES
                         .iter()
                         .filter(|e| e.kind != Kind::Function)
                         .map(|e| e.name),
                 )
                 .chain(match hint {
-                    Some(crate::registry::Ty::Choice(cs)) => cs.to_vec(),
+                    Some(crate::ir::Ty::Choice(cs)) => cs.to_vec(),
                     _ => vec![],
                 }),
         );
@@ -366,7 +366,7 @@ impl<'a> Checker<'a> {
             }
         }
         if help.is_none() {
-            if let Some(crate::registry::Ty::Choice(cs)) = hint {
+            if let Some(crate::ir::Ty::Choice(cs)) = hint {
                 help = Some(format!("choose one of: {}", cs.join(", ")));
             }
         }
@@ -379,14 +379,14 @@ impl<'a> Checker<'a> {
     }
 
     /// Evaluates an expression outside claims to a value.
-    pub(crate) fn value(&mut self, e: &Expr, hint: Option<crate::registry::Ty>) -> Option<Value> {
+    pub(crate) fn value(&mut self, e: &Expr, hint: Option<crate::ir::Ty>) -> Option<Value> {
         match &e.kind {
             ExprKind::Number(n) => Some(Value::Number(*n)),
             ExprKind::Str(s) => Some(Value::Str(s.clone())),
             ExprKind::Bool(b) => Some(Value::Bool(*b)),
             ExprKind::List(items) => {
                 let elem_hint = match hint {
-                    Some(crate::registry::Ty::IntList) => Some(crate::registry::Ty::Int),
+                    Some(crate::ir::Ty::IntList) => Some(crate::ir::Ty::Int),
                     _ => None,
                 };
                 let mut out = Vec::new();
@@ -412,7 +412,7 @@ impl<'a> Checker<'a> {
                 }
             }
             ExprKind::Call(func, args) => {
-                let Some(entry) = crate::registry::lookup(&func.name) else {
+                let Some(entry) = crate::catalog::lookup(&func.name) else {
                     self.unknown_function(func);
                     return None;
                 };
@@ -488,7 +488,7 @@ impl<'a> Checker<'a> {
     /// ln, exp, ... applied to constants outside claims (e.g. `let c = ln(64)`).
     fn const_function(
         &mut self,
-        entry: &crate::registry::Entry,
+        entry: &crate::ir::Entry,
         args: &[ast::Arg],
         span: Span,
     ) -> Option<Value> {
@@ -512,7 +512,7 @@ impl<'a> Checker<'a> {
     /// Checks the argument count of a math function and returns its argument expressions.
     pub(crate) fn positional_only<'e>(
         &mut self,
-        entry: &crate::registry::Entry,
+        entry: &crate::ir::Entry,
         f: Func,
         args: &'e [ast::Arg],
         span: Span,
@@ -558,7 +558,7 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn unknown_function(&mut self, func: &ast::Ident) {
-        let help = scope::suggest(&func.name, crate::registry::ENTRIES.iter().map(|e| e.name))
+        let help = scope::suggest(&func.name, crate::catalog::ENTRIES.iter().map(|e| e.name))
             .or_else(|| Some("`mica list` shows every constructor and function".into()));
         self.errors.push(CheckError::UnknownName {
             name: func.name.clone(),

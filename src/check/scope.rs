@@ -2,7 +2,7 @@
 
 use indexmap::IndexMap;
 
-use crate::registry::Value;
+use crate::ir::Value;
 use crate::syntax::ast::{DeclKind, Span};
 
 #[derive(Debug, Clone)]

@@ -3,29 +3,7 @@
 
 use rand::RngExt as _;
 
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "additive_uniform",
-    kind: Kind::Data,
-    doc: "X ~ U(0,1), Y = X + U(-eps, eps); MI = eps - ln(2 eps) if eps <= 1/2, else 1/(4 eps)",
-    params: &[param(
-        "eps",
-        Ty::Number,
-        Default::Required,
-        Range::above(0.0),
-        "half-width of the noise",
-    )],
-    exactly_one_of: &[],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(AdditiveUniform {
-        eps: args.num("eps")?,
-    })))
-}
+use super::{Distribution, Rng, Sample, Truth};
 
 #[derive(Debug, Clone)]
 pub struct AdditiveUniform {

@@ -3,21 +3,7 @@
 
 use rand::RngExt as _;
 
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "bsc",
-    kind: Kind::Data,
-    doc: "binary symmetric channel: uniform bit X, Y = X flipped with probability p; MI = ln 2 - H_b(p)",
-    params: &[param("p", Ty::Number, Default::Required, Range { min: Some((0.0, true)), max: Some((1.0, true)) }, "crossover probability")],
-    exactly_one_of: &[],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(Bsc { p: args.num("p")? })))
-}
+use super::{Distribution, Rng, Sample, Truth};
 
 #[derive(Debug, Clone)]
 pub struct Bsc {

@@ -2,29 +2,7 @@
 
 use rand::RngExt as _;
 
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "discrete_copy",
-    kind: Kind::Data,
-    doc: "X uniform on `symbols` values, Y = X; MI = ln(symbols)",
-    params: &[param(
-        "symbols",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 1e12),
-        "number of symbols M",
-    )],
-    exactly_one_of: &[],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(DiscreteCopy {
-        symbols: args.int("symbols")?,
-    })))
-}
+use super::{Distribution, Rng, Sample, Truth};
 
 #[derive(Debug, Clone)]
 pub struct DiscreteCopy {

@@ -4,44 +4,7 @@
 
 use rand_distr::{Distribution as _, StandardNormal};
 
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{
-    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
-};
-
-pub static ENTRY: Entry = Entry {
-    name: "gaussian",
-    kind: Kind::Data,
-    doc: "correlated Gaussian: x ~ N(0, I), y = rho x + sqrt(1-rho^2) eps per coordinate; MI = -(dim/2) ln(1-rho^2)",
-    params: &[
-        param("dim", Ty::Int, Default::Required, Range::between(1.0, 100_000.0), "dimension of x and of y"),
-        param("rho", Ty::Number, Default::Optional, Range::half_open(0.0, 1.0), "per-coordinate correlation"),
-        param("mi", Ty::Number, Default::Optional, Range::at_least(0.0), "target MI in nats (rho is solved from it)"),
-    ],
-    exactly_one_of: &[&["rho", "mi"]],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    let dim = args.int("dim")?;
-    let rho = match args.opt_num("rho") {
-        Some(r) => r,
-        None => {
-            let mi = args.num("mi")?;
-            let rho = Gaussian::rho_for_mi(dim, mi);
-            if rho >= 1.0 {
-                return Err(ParamError::new(
-                    ParamErrorKind::OutOfRange,
-                    "mi",
-                    format!("an MI of {mi} nats needs a correlation that rounds to 1 in {dim} dimensions"),
-                )
-                .help("ask for less MI per dimension (mi / dim below about 18 nats) or raise dim"));
-            }
-            rho
-        }
-    };
-    Ok(Value::Data(DataDecl::new(Gaussian { dim, rho })))
-}
+use super::{Distribution, Rng, Sample, Truth};
 
 /// The correlated Gaussian.
 #[derive(Debug, Clone, PartialEq)]

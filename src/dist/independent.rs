@@ -2,39 +2,7 @@
 
 use rand_distr::{Distribution as _, StandardNormal};
 
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "independent",
-    kind: Kind::Data,
-    doc: "independent standard normal X and Y; MI = 0 exactly",
-    params: &[
-        param(
-            "dim_x",
-            Ty::Int,
-            Default::Required,
-            Range::between(1.0, 100_000.0),
-            "dimension of x",
-        ),
-        param(
-            "dim_y",
-            Ty::Int,
-            Default::Required,
-            Range::between(1.0, 100_000.0),
-            "dimension of y",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(Independent {
-        dim_x: args.int("dim_x")?,
-        dim_y: args.int("dim_y")?,
-    })))
-}
+use super::{Distribution, Rng, Sample, Truth};
 
 #[derive(Debug, Clone)]
 pub struct Independent {

@@ -4,15 +4,12 @@
 //! per declaration (a fixed stream, so the same file always gets the same truth) and carried
 //! into every verdict that uses it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use rand::RngExt as _;
 
 use super::multinormal::{Covariance, GaussianBlocks};
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{
-    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
-};
+use super::{Distribution, Rng, Sample, Truth};
 
 /// Draws behind a Monte Carlo ground truth; the standard error is typically 1e-3 to 5e-3 nats.
 pub const MC_SAMPLES: usize = 200_000;
@@ -23,173 +20,6 @@ pub struct Component {
     pub mean: Vec<f64>,
     pub cov: Covariance,
     pub label: usize,
-}
-
-pub static COMPONENT: Entry = Entry {
-    name: "component",
-    kind: Kind::Component,
-    doc: "one Gaussian component of a mixture: mean over [x, y], covariance, class label",
-    params: &[
-        param(
-            "mean",
-            Ty::NumList,
-            Default::Required,
-            Range::ANY,
-            "dim_x + dim_y numbers",
-        ),
-        param(
-            "cov",
-            Ty::Of(Kind::Covariance),
-            Default::Required,
-            Range::ANY,
-            "its covariance",
-        ),
-        param(
-            "label",
-            Ty::Int,
-            Default::Num(0.0),
-            Range::at_least(0.0),
-            "class label carried with its samples",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_component),
-};
-
-pub static ENTRY: Entry = Entry {
-    name: "mixture",
-    kind: Kind::Data,
-    doc: "mixture of Gaussian components over [x, y]; MI by Monte Carlo of the pointwise MI, with its standard error",
-    params: &[
-        param("components", Ty::ListOf(Kind::Component), Default::Required, Range::ANY, "[component(...), ...]"),
-        param("weights", Ty::NumList, Default::Optional, Range::above(0.0), "mixing weights (equal if omitted; normalised)"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_mixture),
-};
-
-pub static VIEWS: Entry = Entry {
-    name: "views",
-    kind: Kind::Data,
-    doc: "two noisy views x = z + noise e1, y = z + noise e2 of a latent z drawn from the x part of a mixture",
-    params: &[
-        param("source", Ty::Of(Kind::Data), Default::Required, Range::ANY, "a mixture; its x coordinates are the latent"),
-        param("noise", Ty::Number, Default::Required, Range::above(0.0), "standard deviation of each view's noise"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_views),
-};
-
-fn build_component(args: &Args) -> Result<Value, ParamError> {
-    let Value::Covariance(cov) = args.value("cov")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "cov",
-            "internal: cov",
-        ));
-    };
-    let mean = args.num_list("mean")?;
-    if mean.len() != cov.n() {
-        return Err(ParamError::new(
-            ParamErrorKind::Shape,
-            "mean",
-            format!(
-                "the mean has {} numbers but the covariance is over {}",
-                mean.len(),
-                cov.n()
-            ),
-        ));
-    }
-    Ok(Value::Component(Arc::new(Component {
-        mean,
-        cov: (**cov).clone(),
-        label: args.int("label")?,
-    })))
-}
-
-fn build_mixture(args: &Args) -> Result<Value, ParamError> {
-    let Value::List(items) = args.value("components")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "components",
-            "internal",
-        ));
-    };
-    let comps: Vec<Component> = items
-        .iter()
-        .filter_map(|v| match v {
-            Value::Component(c) => Some((**c).clone()),
-            _ => None,
-        })
-        .collect();
-    let (dx, dy) = (comps[0].cov.dim_x, comps[0].cov.dim_y);
-    if comps.iter().any(|c| c.cov.dim_x != dx || c.cov.dim_y != dy) {
-        return Err(ParamError::new(
-            ParamErrorKind::Shape,
-            "components",
-            "all components must have the same dim_x and dim_y",
-        ));
-    }
-    let weights = match args.get("weights") {
-        Some(_) => args.num_list("weights")?,
-        None => vec![1.0; comps.len()],
-    };
-    if weights.len() != comps.len() {
-        return Err(ParamError::new(
-            ParamErrorKind::Shape,
-            "weights",
-            format!("{} weights for {} components", weights.len(), comps.len()),
-        ));
-    }
-    Ok(Value::Data(DataDecl::new(Mixture::new(comps, &weights))))
-}
-
-fn build_views(args: &Args) -> Result<Value, ParamError> {
-    let source = args.data("source")?;
-    let Some(mix) = source.dist.as_any().downcast_ref::<Mixture>() else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "source",
-            "views needs a mixture as its source",
-        )
-        .help("declare the latent as `data z = mixture(components: [...])`"));
-    };
-    let s2 = args.num("noise")?.powi(2);
-    let comps = mix
-        .components
-        .iter()
-        .map(|c| {
-            // Latent z ~ N(mu_x, S_xx); (x, y) = (z + e1, z + e2) is Gaussian with
-            // cov [[S_xx + s2 I, S_xx], [S_xx, S_xx + s2 I]].
-            let d = c.cov.dim_x;
-            let n = c.cov.n();
-            let mut m = vec![0.0; 4 * d * d];
-            for i in 0..d {
-                for j in 0..d {
-                    let s = c.cov.matrix[i * n + j] + if i == j { s2 } else { 0.0 };
-                    let cross = c.cov.matrix[i * n + j];
-                    m[i * 2 * d + j] = s;
-                    m[(d + i) * 2 * d + d + j] = s;
-                    m[i * 2 * d + d + j] = cross;
-                    m[(d + i) * 2 * d + j] = cross;
-                }
-            }
-            let mu: Vec<f64> = c.mean[..d].iter().chain(&c.mean[..d]).copied().collect();
-            Component {
-                mean: mu,
-                cov: Covariance {
-                    dim_x: d,
-                    dim_y: d,
-                    matrix: m,
-                },
-                label: c.label,
-            }
-        })
-        .collect();
-    Ok(Value::Data(DataDecl::new(Mixture::new(
-        comps,
-        &mix.weights,
-    ))))
 }
 
 /// A Gaussian mixture over [x, y].
@@ -212,6 +42,44 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
 impl Mixture {
+    /// Two noisy views x = z + e1, y = z + e2 of a latent z drawn from this mixture's x part,
+    /// each e ~ N(0, noise^2 I): again a Gaussian mixture, with one component per component.
+    pub fn views(&self, noise: f64) -> Mixture {
+        let s2 = noise.powi(2);
+        let comps = self
+            .components
+            .iter()
+            .map(|c| {
+                // Latent z ~ N(mu_x, S_xx); (x, y) = (z + e1, z + e2) is Gaussian with
+                // cov [[S_xx + s2 I, S_xx], [S_xx, S_xx + s2 I]].
+                let d = c.cov.dim_x;
+                let n = c.cov.n();
+                let mut m = vec![0.0; 4 * d * d];
+                for i in 0..d {
+                    for j in 0..d {
+                        let s = c.cov.matrix[i * n + j] + if i == j { s2 } else { 0.0 };
+                        let cross = c.cov.matrix[i * n + j];
+                        m[i * 2 * d + j] = s;
+                        m[(d + i) * 2 * d + d + j] = s;
+                        m[i * 2 * d + d + j] = cross;
+                        m[(d + i) * 2 * d + j] = cross;
+                    }
+                }
+                let mu: Vec<f64> = c.mean[..d].iter().chain(&c.mean[..d]).copied().collect();
+                Component {
+                    mean: mu,
+                    cov: Covariance {
+                        dim_x: d,
+                        dim_y: d,
+                        matrix: m,
+                    },
+                    label: c.label,
+                }
+            })
+            .collect();
+        Mixture::new(comps, &self.weights)
+    }
+
     pub fn new(components: Vec<Component>, weights: &[f64]) -> Self {
         let total: f64 = weights.iter().sum();
         let blocks = components

@@ -1,5 +1,5 @@
 //! Phase 3a: distributions with known ground-truth mutual information. Each family is one file
-//! holding its sampler, its ground truth and its registry `ENTRY`.
+//! holding its sampler and its ground truth; its entry lives in `catalog`.
 
 pub mod additive;
 pub mod bsc;

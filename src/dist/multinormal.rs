@@ -4,16 +4,11 @@
 //! section 1). The Gaussian machinery here (Cholesky factors of S and of its blocks) also
 //! serves the Student-t family.
 
-use std::sync::Arc;
-
 use candle_core::{Device, Tensor};
 use rand_distr::{Distribution as _, StandardNormal};
 
 use super::linalg::{block, cholesky, log_det, quad_form};
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{
-    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
-};
+use super::{Distribution, Rng, Sample, Truth};
 
 /// A covariance over [x, y]: (dim_x + dim_y) square, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +23,11 @@ impl Covariance {
         self.dim_x + self.dim_y
     }
 
+    /// Whether the matrix is symmetric positive definite (it has a Cholesky factor).
+    pub fn is_positive_definite(&self) -> bool {
+        cholesky(&self.matrix, self.n()).is_some()
+    }
+
     pub fn identity(dim_x: usize, dim_y: usize) -> Self {
         let n = dim_x + dim_y;
         let mut matrix = vec![0.0; n * n];
@@ -40,200 +40,6 @@ impl Covariance {
             matrix,
         }
     }
-}
-
-const DIMS: [crate::registry::Param; 2] = [
-    param(
-        "dim_x",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 512.0),
-        "dimension of x",
-    ),
-    param(
-        "dim_y",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 512.0),
-        "dimension of y",
-    ),
-];
-
-pub static DENSE: Entry = Entry {
-    name: "dense",
-    kind: Kind::Covariance,
-    doc: "unit variances and one correlation off_diag between every pair of coordinates (Beyond Normal's dense family)",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param("off_diag", Ty::Number, Default::Num(0.5), Range::ANY, "the common correlation"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_dense),
-};
-
-pub static SPARSE: Entry = Entry {
-    name: "sparse",
-    kind: Kind::Covariance,
-    doc: "identity except corr(x_i, y_i) = corr for the first `pairs` coordinates (the 2-pair family)",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param("pairs", Ty::Int, Default::Num(2.0), Range::at_least(0.0), "correlated (x_i, y_i) pairs"),
-        param("corr", Ty::Number, Default::Num(0.8), Range { min: Some((-1.0, false)), max: Some((1.0, false)) }, "their correlation"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_sparse),
-};
-
-pub static COVARIANCE: Entry = Entry {
-    name: "covariance",
-    kind: Kind::Covariance,
-    doc: "an explicit symmetric positive-definite covariance over [x, y], row-major",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param(
-            "entries",
-            Ty::NumList,
-            Default::Required,
-            Range::ANY,
-            "(dim_x + dim_y)^2 numbers, row by row",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_explicit),
-};
-
-pub static ENTRY: Entry = Entry {
-    name: "multinormal",
-    kind: Kind::Data,
-    doc: "(x, y) ~ N(0, cov); MI = 0.5 ln(det S_xx det S_yy / det S)",
-    params: &[param(
-        "cov",
-        Ty::Of(Kind::Covariance),
-        Default::Required,
-        Range::ANY,
-        "dense(...), sparse(...) or covariance(...)",
-    )],
-    exactly_one_of: &[],
-    build: Some(build_multinormal),
-};
-
-fn dims(args: &Args) -> Result<(usize, usize), ParamError> {
-    Ok((args.int("dim_x")?, args.int("dim_y")?))
-}
-
-fn checked(c: Covariance, param: &'static str, help: String) -> Result<Value, ParamError> {
-    if cholesky(&c.matrix, c.n()).is_none() {
-        return Err(ParamError::new(
-            ParamErrorKind::OutOfRange,
-            param,
-            "this covariance is not positive definite",
-        )
-        .help(help));
-    }
-    Ok(Value::Covariance(Arc::new(c)))
-}
-
-fn build_dense(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let rho = args.num("off_diag")?;
-    let mut c = Covariance::identity(dx, dy);
-    let n = c.n();
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                c.matrix[i * n + j] = rho;
-            }
-        }
-    }
-    // Equicorrelation over n coordinates is positive definite iff -1/(n-1) < rho < 1.
-    checked(
-        c,
-        "off_diag",
-        format!(
-            "with {n} coordinates, off_diag must lie in ({:.4}, 1)",
-            -1.0 / (n as f64 - 1.0)
-        ),
-    )
-}
-
-fn build_sparse(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let pairs = args.int("pairs")?;
-    if pairs > dx.min(dy) {
-        return Err(ParamError::new(
-            ParamErrorKind::OutOfRange,
-            "pairs",
-            format!("{pairs} pairs need at least {pairs} coordinates in x and in y"),
-        )
-        .help(format!(
-            "pairs must be at most min(dim_x, dim_y) = {}",
-            dx.min(dy)
-        )));
-    }
-    let corr = args.num("corr")?;
-    let mut c = Covariance::identity(dx, dy);
-    let n = c.n();
-    for i in 0..pairs {
-        c.matrix[i * n + dx + i] = corr;
-        c.matrix[(dx + i) * n + i] = corr;
-    }
-    checked(c, "corr", "corr must lie in (-1, 1)".into())
-}
-
-fn build_explicit(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let m = args.num_list("entries")?;
-    let n = dx + dy;
-    if m.len() != n * n {
-        return Err(ParamError::new(
-            ParamErrorKind::Shape,
-            "entries",
-            format!(
-                "{} entries given, but a {n} x {n} covariance needs {}",
-                m.len(),
-                n * n
-            ),
-        ));
-    }
-    for i in 0..n {
-        for j in 0..i {
-            if (m[i * n + j] - m[j * n + i]).abs() > 1e-12 {
-                return Err(ParamError::new(
-                    ParamErrorKind::OutOfRange,
-                    "entries",
-                    format!(
-                        "the covariance is not symmetric: entry ({i}, {j}) differs from ({j}, {i})"
-                    ),
-                ));
-            }
-        }
-    }
-    checked(
-        Covariance {
-            dim_x: dx,
-            dim_y: dy,
-            matrix: m,
-        },
-        "entries",
-        "a covariance must be symmetric with all eigenvalues positive".into(),
-    )
-}
-
-fn build_multinormal(args: &Args) -> Result<Value, ParamError> {
-    let Value::Covariance(c) = args.value("cov")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "cov",
-            "internal: cov",
-        ));
-    };
-    let g = GaussianBlocks::new(c).ok_or_else(|| {
-        ParamError::new(ParamErrorKind::OutOfRange, "cov", "not positive definite")
-    })?;
-    Ok(Value::Data(DataDecl::new(MultiNormal { g })))
 }
 
 /// Cholesky factors of S and of its x and y blocks, with their log-determinants.

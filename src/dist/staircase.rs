@@ -4,68 +4,7 @@
 //! evaluation, `mi(...)`) sees the last stage. Per-stage behaviour is read from the training
 //! trace with `trace(run, stage: S)` and `trace_sd(run, stage: S)`.
 
-use super::{DataDecl, DataRef, Distribution, Rng, Sample, Truth};
-use crate::registry::{param, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value};
-
-pub static ENTRY: Entry = Entry {
-    name: "staircase",
-    kind: Kind::Data,
-    doc: "trains through the stages in turn (equal shares of the steps); after training it is the last stage",
-    params: &[param(
-        "stages",
-        Ty::ListOf(Kind::Data),
-        Default::Required,
-        Range::ANY,
-        "[d1, d2, ...]: distributions of equal widths, in training order",
-    )],
-    exactly_one_of: &[],
-    build: Some(|args| {
-        let Value::List(items) = args.value("stages")? else {
-            return Err(ParamError::new(ParamErrorKind::Conflict, "stages", "internal: not a list"));
-        };
-        let stages: Vec<DataRef> = items
-            .iter()
-            .filter_map(|v| match v {
-                Value::Data(d) => Some(d.clone()),
-                _ => None,
-            })
-            .collect();
-        let Some(first) = stages.first() else {
-            return Err(ParamError::new(
-                ParamErrorKind::OutOfRange,
-                "stages",
-                "a staircase needs at least one stage",
-            ));
-        };
-        let (dx, dy) = (first.dist.dim_x(), first.dist.dim_y());
-        if let Some((i, d)) = stages
-            .iter()
-            .enumerate()
-            .find(|(_, d)| (d.dist.dim_x(), d.dist.dim_y()) != (dx, dy))
-        {
-            return Err(ParamError::new(
-                ParamErrorKind::Shape,
-                "stages",
-                format!(
-                    "stage {} is {} + {} wide but stage 1 is {dx} + {dy}",
-                    i + 1,
-                    d.dist.dim_x(),
-                    d.dist.dim_y()
-                ),
-            )
-            .help("one critic trains on every stage, so all stages need the same widths"));
-        }
-        if stages.iter().any(|d| d.dist.stage_count() > 1) {
-            return Err(ParamError::new(
-                ParamErrorKind::Conflict,
-                "stages",
-                "a stage cannot itself be a staircase",
-            )
-            .help("list the inner staircase's stages instead"));
-        }
-        Ok(Value::Data(DataDecl::new(Staircase { stages })))
-    }),
-};
+use super::{DataRef, Distribution, Rng, Sample, Truth};
 
 #[derive(Debug)]
 pub struct Staircase {

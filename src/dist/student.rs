@@ -6,53 +6,8 @@
 use rand_distr::{ChiSquared, Distribution as _};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::multinormal::{Covariance, GaussianBlocks};
-use super::{DataDecl, Distribution, Rng, Sample, Truth};
-use crate::registry::{
-    param, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
-};
-
-pub static ENTRY: Entry = Entry {
-    name: "student",
-    kind: Kind::Data,
-    doc: "multivariate Student-t: MI = Gaussian MI of the dispersion + a digamma correction (> 0 even for identity)",
-    params: &[
-        param("dim_x", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of x"),
-        param("dim_y", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of y"),
-        param("dof", Ty::Number, Default::Required, Range::above(0.0), "degrees of freedom nu"),
-        param("dispersion", Ty::Of(Kind::Covariance), Default::Optional, Range::ANY, "dispersion matrix (identity if omitted)"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build),
-};
-
-fn build(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy, nu) = (args.int("dim_x")?, args.int("dim_y")?, args.num("dof")?);
-    let cov = match args.get("dispersion") {
-        Some(Value::Covariance(c)) => {
-            if c.dim_x != dx || c.dim_y != dy {
-                return Err(ParamError::new(
-                    ParamErrorKind::Shape,
-                    "dispersion",
-                    format!(
-                        "the dispersion is over {} + {} coordinates, but dim_x = {dx} and dim_y = {dy}",
-                        c.dim_x, c.dim_y
-                    ),
-                ));
-            }
-            (**c).clone()
-        }
-        _ => Covariance::identity(dx, dy),
-    };
-    let g = GaussianBlocks::new(&cov).ok_or_else(|| {
-        ParamError::new(
-            ParamErrorKind::OutOfRange,
-            "dispersion",
-            "not positive definite",
-        )
-    })?;
-    Ok(Value::Data(DataDecl::new(Student { g, nu })))
-}
+use super::multinormal::GaussianBlocks;
+use super::{Distribution, Rng, Sample, Truth};
 
 #[derive(Debug, Clone)]
 pub struct Student {

@@ -2,135 +2,11 @@
 //! matrix s[i][j] = f(x_j, y_i): the diagonal holds the joint samples, the rest stand in for
 //! the product of marginals (REFERENCE.md section 2).
 
-use std::sync::Arc;
-
 use candle_core::{Device, Result, Tensor, D};
 
 use super::encoder::{Activation, Encoder, EncoderRef, EncoderSpec};
 use super::layers::{Linear, Params};
 use crate::dist::Rng;
-use crate::registry::{param, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
-
-pub static SEPARABLE: Entry = Entry {
-    name: "separable",
-    kind: Kind::Critic,
-    doc: "f(x,y) = g(x) . h(y) / temperature (cosine if normalize); the same declared encoder twice shares weights",
-    params: &[
-        param("g", Ty::Of(Kind::Encoder), Default::Required, Range::ANY, "encoder applied to x"),
-        param("h", Ty::Of(Kind::Encoder), Default::Optional, Range::ANY, "encoder applied to y (g, shared, if omitted)"),
-        param("temperature", Ty::Number, Default::Num(1.0), Range::above(0.0), "scores are divided by it"),
-        param("normalize", Ty::Bool, Default::Bool(false), Range::ANY, "L2-normalise both embeddings (cosine similarity)"),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_separable),
-};
-
-pub static CONCAT: Entry = Entry {
-    name: "concat",
-    kind: Kind::Critic,
-    doc: "f(x,y) = mlp([x, y]): one network on the concatenated pair, scalar output, evaluated on all K^2 pairs",
-    params: &[param("f", Ty::Of(Kind::Encoder), Default::Required, Range::ANY, "network on [x, y] with out: 1")],
-    exactly_one_of: &[],
-    build: Some(build_concat),
-};
-
-pub static BILINEAR: Entry = Entry {
-    name: "bilinear",
-    kind: Kind::Critic,
-    doc: "f(x,y) = g(x)^T W h(y) with a trained matrix W",
-    params: &[
-        param(
-            "g",
-            Ty::Of(Kind::Encoder),
-            Default::Required,
-            Range::ANY,
-            "encoder applied to x",
-        ),
-        param(
-            "h",
-            Ty::Of(Kind::Encoder),
-            Default::Optional,
-            Range::ANY,
-            "encoder applied to y (g, shared, if omitted)",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Some(build_bilinear),
-};
-
-pub static FIXED: Entry = Entry {
-    name: "fixed",
-    kind: Kind::Critic,
-    doc: "an untrained bilinear critic f(x,y) = weight * x.y (x and y of equal width); for theorems about arbitrary critics",
-    params: &[param("weight", Ty::Number, Default::Num(1.0), Range::ANY, "the fixed weight (e.g. -2 for a wrong-sign critic)")],
-    exactly_one_of: &[],
-    build: Some(|a| Ok(Value::Critic(Arc::new(CriticSpec::Fixed { weight: a.num("weight")? })))),
-};
-
-pub static ORACLE: Entry = Entry {
-    name: "oracle",
-    kind: Kind::Critic,
-    doc: "the true pointwise MI ln p(x,y)/(p(x)p(y)) of a distribution, plus the constant the bound's optimum needs; never trained",
-    params: &[param("data", Ty::Of(Kind::Data), Default::Required, Range::ANY, "the distribution whose density ratio to use")],
-    exactly_one_of: &[],
-    build: Some(|a| Ok(Value::Critic(Arc::new(CriticSpec::Oracle { data: a.data("data")? })))),
-};
-
-/// The encoders g and h of a two-tower critic, and whether they are one network (the same
-/// declared encoder twice, or h omitted).
-fn towers(args: &Args) -> std::result::Result<(EncoderRef, EncoderRef, bool), ParamError> {
-    let g = encoder(args, "g").ok_or_else(|| {
-        ParamError::new(
-            crate::registry::ParamErrorKind::Conflict,
-            "g",
-            "internal: g missing",
-        )
-    })?;
-    let h = encoder(args, "h");
-    let shared = match &h {
-        None => true,
-        Some(h) => g.name.is_some() && g.name == h.name,
-    };
-    Ok((g.clone(), h.unwrap_or(g), shared))
-}
-
-fn encoder(args: &Args, name: &'static str) -> Option<EncoderRef> {
-    match args.get(name) {
-        Some(Value::Encoder(e)) => Some(e.clone()),
-        _ => None,
-    }
-}
-
-fn build_bilinear(args: &Args) -> std::result::Result<Value, ParamError> {
-    let (g, h, shared) = towers(args)?;
-    Ok(Value::Critic(Arc::new(CriticSpec::Bilinear {
-        g,
-        h,
-        shared,
-    })))
-}
-
-fn build_separable(args: &Args) -> std::result::Result<Value, ParamError> {
-    let (g, h, shared) = towers(args)?;
-    Ok(Value::Critic(Arc::new(CriticSpec::Separable {
-        g,
-        h,
-        shared,
-        temperature: args.num("temperature")?,
-        normalize: args.boolean("normalize")?,
-    })))
-}
-
-fn build_concat(args: &Args) -> std::result::Result<Value, ParamError> {
-    let f = encoder(args, "f").ok_or_else(|| {
-        ParamError::new(
-            crate::registry::ParamErrorKind::Conflict,
-            "f",
-            "internal: f missing",
-        )
-    })?;
-    Ok(Value::Critic(Arc::new(CriticSpec::Concat { f })))
-}
 
 /// What a critic declaration describes.
 #[derive(Debug, Clone)]
@@ -325,13 +201,13 @@ pub enum Critic {
 }
 
 impl Critic {
-    /// The critic as the given bound should see it: an oracle adds the bound's optimal
-    /// constant (NWJ's optimum is 1 + ln r); other critics are unchanged.
-    pub fn for_bound(&self, bound: &dyn crate::bounds::Bound) -> std::borrow::Cow<'_, Critic> {
+    /// The critic with `shift` added to an oracle's scores (the constant an evaluating bound's
+    /// optimal critic needs: NWJ's optimum is 1 + ln r); other critics are unchanged.
+    pub fn with_oracle_shift(&self, shift: f64) -> std::borrow::Cow<'_, Critic> {
         match self {
             Critic::Oracle { dist, .. } => std::borrow::Cow::Owned(Critic::Oracle {
                 dist: dist.clone(),
-                shift: bound.optimal_shift(),
+                shift,
             }),
             other => std::borrow::Cow::Borrowed(other),
         }

@@ -2,20 +2,8 @@
 //! 0.5 ln(det S_xx det S_yy / det S) = -0.5 sum ln(1 - rho_i^2) over canonical correlations.
 //! Exact for Gaussians; a lower bound on the MI of any distribution with that covariance.
 
-use std::sync::Arc;
-
-use super::{run, run_params, Estimator};
+use super::Estimator;
 use crate::dist::Sample;
-use crate::registry::{Entry, Kind};
-
-pub static ENTRY: Entry = Entry {
-    name: "gaussian_mi",
-    kind: Kind::Run,
-    doc: "Gaussian / CCA estimator: 0.5 ln(det S_xx det S_yy / det S) of the sample covariance",
-    params: run_params!(),
-    exactly_one_of: &[],
-    build: Some(|a| run(a, Arc::new(GaussianMi))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct GaussianMi;

@@ -2,20 +2,9 @@
 //! MI of the empirical joint distribution of the bin indices. Only for very low dimension.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use super::{run, run_params, Estimator};
+use super::Estimator;
 use crate::dist::Sample;
-use crate::registry::{param, Default, Entry, Kind, Range, Ty};
-
-pub static ENTRY: Entry = Entry {
-    name: "histogram",
-    kind: Kind::Run,
-    doc: "plug-in MI of equal-width bins per coordinate (low dimension only; biased up for many bins)",
-    params: run_params!(param("bins", Ty::Int, Default::Num(10.0), Range::between(2.0, 1000.0), "bins per coordinate")),
-    exactly_one_of: &[],
-    build: Some(|a| run(a, Arc::new(Histogram { bins: a.int("bins")? }))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Histogram {

@@ -5,29 +5,11 @@
 //! clipped at 0 (REFERENCE.md section 3). k-d trees (`boxtree`) answer both queries: the
 //! neighbour counts add whole subtrees, so they cost about as much as the k-NN search.
 
-use std::sync::Arc;
-
 use statrs::function::gamma::digamma;
 
 use super::boxtree::BoxTree;
-use super::{run, run_params, standardise, Estimator};
+use super::{standardise, Estimator};
 use crate::dist::Sample;
-use crate::registry::{param, Default, Entry, Kind, Range, Ty};
-
-pub static ENTRY: Entry = Entry {
-    name: "ksg",
-    kind: Kind::Run,
-    doc: "Kraskov (KSG) k-nearest-neighbour estimator 1, max-norm, on `samples` pairs per seed",
-    params: run_params!(param(
-        "k",
-        Ty::Int,
-        Default::Num(3.0),
-        Range::between(1.0, 100.0),
-        "neighbours"
-    )),
-    exactly_one_of: &[],
-    build: Some(|a| run(a, Arc::new(Ksg { k: a.int("k")? }))),
-};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Ksg {

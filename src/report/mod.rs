@@ -9,8 +9,8 @@ pub use terminal::{render_terminal, summary_line};
 
 use indexmap::IndexMap;
 
-use crate::claims::ClaimResult;
 use crate::train::{Evaluation, RunOutcome};
+use crate::verdicts::ClaimResult;
 
 /// Everything a report shows about one file.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::claims::{ClaimResult, Evidence, Verdict};
 use crate::syntax::ast::CmpOp;
+use crate::verdicts::{ClaimResult, Evidence, Verdict};
 
 fn fmt_secs(s: f64) -> String {
     if s >= 60.0 {
@@ -19,7 +19,7 @@ fn side(mean: f64, seeds: &[f64]) -> String {
     if seeds.is_empty() {
         format!("{mean:.4}")
     } else {
-        let (_, sd) = crate::claims::stats::mean_sd(seeds);
+        let (_, sd) = crate::verdicts::stats::mean_sd(seeds);
         format!("{mean:.4} (sd {sd:.4})")
     }
 }

@@ -11,8 +11,8 @@ use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
 use super::fit::fit;
-use crate::check::{Program, TraceRead, TraceStat};
 use crate::dist::{self, staircase};
+use crate::ir::{Program, TraceRead, TraceStat};
 
 /// How to execute a program.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     let jobs: Vec<(String, usize)> = by_run
         .keys()
         .flat_map(|name| {
-            let n = opts.seeds(runs[name.as_str()].seeds);
+            let n = opts.seeds(runs[name.as_str()].seeds());
             (0..n).map(move |s| (name.clone(), s))
         })
         .collect();
@@ -148,21 +148,21 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         .estimates
         .iter()
         .map(|e| EstimateResults {
-            per_seed: vec![Err("not run".into()); opts.seeds(e.run.seeds)],
+            per_seed: vec![Err("not run".into()); opts.seeds(e.run.seeds())],
         })
         .collect();
     let mut run_outcomes: IndexMap<String, RunOutcome> = by_run
         .keys()
         .map(|name| {
             let spec = &runs[name.as_str()];
-            let seeds = opts.seeds(spec.seeds);
+            let seeds = opts.seeds(spec.seeds());
             (
                 name.clone(),
                 RunOutcome {
                     trains: spec.train().is_some(),
                     seeds,
                     steps: opts.steps(spec.steps()),
-                    batch: spec.batch(),
+                    batch: spec.pairs_per_estimate(),
                     train_seconds: 0.0,
                     steps_done: 0,
                     early_stops: Vec::new(),
@@ -197,7 +197,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
 fn run_job(
     program: &Program,
     opts: &ExecOptions,
-    spec: &crate::train::RunSpec,
+    spec: &crate::ir::RunSpec,
     estimate_ids: &[usize],
     seed: usize,
 ) -> JobOut {
@@ -211,10 +211,10 @@ fn run_job(
         failure: None,
         estimates: Vec::new(),
     };
-    if let crate::train::Method::Nonparam(np) = &spec.method {
+    if let crate::ir::Method::Nonparam(np) = &spec.method {
         let start = std::time::Instant::now();
         let mut rng = dist::stream(opts.file_seed, seed, "nonparam");
-        let sample = spec.data.dist.sample(np.samples, &mut rng);
+        let sample = spec.data().dist.sample(np.samples, &mut rng);
         let value = np.estimator.estimate(&sample);
         out.seconds = start.elapsed().as_secs_f64();
         let r = if value.is_finite() {
@@ -266,7 +266,7 @@ fn run_job(
     for &i in estimate_ids {
         let e = &program.estimates[i];
         if let Some(t) = e.trace {
-            let stages = spec.data.dist.stage_count();
+            let stages = spec.data().dist.stage_count();
             out.estimates
                 .push((i, read_trace(&trained.trace, t, steps, stages, &e.label)));
             continue;
@@ -282,10 +282,10 @@ fn run_job(
             continue;
         };
         let r = evaluate(
-            &trained.critic.for_bound(bound.as_ref()),
+            &trained.critic.with_oracle_shift(bound.optimal_shift()),
             trained.baseline.as_ref(),
             bound.as_ref(),
-            spec.data.dist.as_ref(),
+            spec.data().dist.as_ref(),
             e.batch,
             &mut rng,
             &opts.device,

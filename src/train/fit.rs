@@ -5,9 +5,9 @@
 use candle_core::{Device, Result, Tensor};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
-use super::RunSpec;
 use crate::bounds::LossState;
 use crate::dist::{self, staircase, Sample};
+use crate::ir::RunSpec;
 use crate::nn::{Baseline, Critic};
 
 /// A trained critic and what happened while training it.
@@ -55,7 +55,7 @@ pub fn fit(
     device: &Device,
 ) -> Result<Trained> {
     let start = std::time::Instant::now();
-    let data = &spec.data.dist;
+    let data = &spec.data().dist;
     let Some(spec_t) = spec.train() else {
         candle_core::bail!("run `{}` does not train", spec.name)
     };
@@ -78,8 +78,8 @@ pub fn fit(
         params.vars.clone(),
         ParamsAdamW {
             lr: spec_t.lr,
-            beta1: spec_t.betas.0,
-            beta2: spec_t.betas.1,
+            beta1: spec_t.beta1,
+            beta2: spec_t.beta2,
             eps: 1e-8,
             weight_decay: spec_t.weight_decay,
         },

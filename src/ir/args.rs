@@ -45,6 +45,16 @@ impl ParamError {
         }
     }
 
+    /// A fault of the catalogue rather than of the file (the checker has already ruled out
+    /// what a user can get wrong); reported as a diagnostic rather than a panic.
+    pub fn internal(param: &'static str, what: &str) -> Self {
+        ParamError::new(
+            ParamErrorKind::Conflict,
+            param,
+            format!("internal: parameter `{param}`: {what}"),
+        )
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -52,13 +62,9 @@ impl ParamError {
 }
 
 fn missing(name: &'static str) -> ParamError {
-    // The checker guarantees required parameters; reaching this is a registry bug, reported
+    // The checker guarantees required parameters; reaching this is a catalogue bug, reported
     // as a diagnostic rather than a panic.
-    ParamError::new(
-        ParamErrorKind::Conflict,
-        name,
-        format!("internal: parameter `{name}` was not supplied"),
-    )
+    ParamError::internal(name, "the parameter was not supplied")
 }
 
 impl Args {

@@ -1,95 +1,8 @@
-//! The one table of everything a mica file can construct or call: distributions, encoders,
-//! critics, bounds, trainers and claim functions. Each entry carries its signature (parameter
-//! names, types, defaults, ranges, doc strings) and a build function. The checker matches calls
-//! against these signatures, `mica list` prints them, and adding a distribution or an estimator
-//! means writing one file with its `ENTRY` and adding one line to [`ENTRIES`].
+//! The entry schema: what every constructor and claim function declares about itself (its
+//! parameters with their types, defaults, ranges and help) and what it means (a build function,
+//! or the claim function the checker lowers). The entries themselves live in `catalog`.
 
-mod args;
-mod value;
-
-pub use args::{Args, ParamError, ParamErrorKind};
-pub use value::{Kind, Value};
-
-/// Every constructor and function, in the order `mica list` shows them.
-pub static ENTRIES: &[&Entry] = &[
-    // distributions
-    &crate::dist::gaussian::ENTRY,
-    &crate::dist::multinormal::ENTRY,
-    &crate::dist::student::ENTRY,
-    &crate::dist::additive::ENTRY,
-    &crate::dist::discrete_copy::ENTRY,
-    &crate::dist::bsc::ENTRY,
-    &crate::dist::independent::ENTRY,
-    &crate::dist::mixture::ENTRY,
-    &crate::dist::mixture::VIEWS,
-    // MI-preserving transforms and combinators
-    &crate::dist::transform::NORMAL_CDF,
-    &crate::dist::transform::HALF_CUBE,
-    &crate::dist::transform::ASINH,
-    &crate::dist::transform::WIGGLY,
-    &crate::dist::transform::SPIRAL,
-    &crate::dist::transform::SWISS_ROLL,
-    &crate::dist::transform::POWER,
-    &crate::dist::transform::RESCALE,
-    &crate::dist::combine::PAIR,
-    &crate::dist::combine::DUPLICATE_X,
-    &crate::dist::combine::APPEND_FUNCTION_OF_Y,
-    &crate::dist::staircase::ENTRY,
-    // covariances and mixture components
-    &crate::dist::multinormal::DENSE,
-    &crate::dist::multinormal::SPARSE,
-    &crate::dist::multinormal::COVARIANCE,
-    &crate::dist::mixture::COMPONENT,
-    // encoders
-    &crate::nn::encoder::IDENTITY,
-    &crate::nn::encoder::MLP,
-    &crate::nn::encoder::LINEAR,
-    // critics
-    &crate::nn::critic::SEPARABLE,
-    &crate::nn::critic::CONCAT,
-    &crate::nn::critic::BILINEAR,
-    &crate::nn::critic::FIXED,
-    &crate::nn::critic::ORACLE,
-    // bounds
-    &crate::bounds::infonce::ENTRY,
-    &crate::bounds::nwj::ENTRY,
-    &crate::bounds::dv::ENTRY,
-    &crate::bounds::js::ENTRY,
-    &crate::bounds::smile::ENTRY,
-    &crate::bounds::tuba::ENTRY,
-    &crate::bounds::mine::ENTRY,
-    &crate::bounds::interpolated::ENTRY,
-    // training
-    &crate::train::ENTRY,
-    &crate::nonparam::ksg::ENTRY,
-    &crate::nonparam::gaussian_mi::ENTRY,
-    &crate::nonparam::histogram::ENTRY,
-    // claim functions
-    &crate::claims::functions::MI,
-    &crate::claims::functions::ESTIMATE,
-    &crate::claims::functions::TRACE,
-    &crate::claims::functions::TRACE_SD,
-    &crate::claims::functions::CEILING,
-    &crate::claims::functions::LN,
-    &crate::claims::functions::LOG2,
-    &crate::claims::functions::EXP,
-    &crate::claims::functions::SQRT,
-    &crate::claims::functions::ABS,
-    &crate::claims::functions::MIN,
-    &crate::claims::functions::MAX,
-    &crate::claims::functions::INCREASING,
-    &crate::claims::functions::DECREASING,
-    &crate::claims::functions::MONOTONE_TREND,
-    &crate::claims::functions::PEAK,
-    &crate::claims::functions::ARGMAX,
-    &crate::claims::functions::MEAN,
-    &crate::claims::functions::CORR,
-];
-
-/// Looks an entry up by name.
-pub fn lookup(name: &str) -> Option<&'static Entry> {
-    ENTRIES.iter().copied().find(|e| e.name == name)
-}
+use super::{Args, Kind, ParamError, Value};
 
 /// Builds a value from checked arguments, or says which argument is wrong and why.
 pub type BuildFn = fn(&Args) -> Result<Value, ParamError>;
@@ -105,9 +18,46 @@ pub struct Entry {
     pub params: &'static [Param],
     /// Groups of parameters of which exactly one must be given (e.g. `rho | mi`).
     pub exactly_one_of: &'static [&'static [&'static str]],
-    /// Builds the value from checked arguments; `None` for claim functions, which the claim
-    /// lowering in `check` gives their meaning.
-    pub build: Option<BuildFn>,
+    /// What a call means.
+    pub build: Build,
+}
+
+/// What a call of an entry means.
+#[derive(Debug, Clone, Copy)]
+pub enum Build {
+    /// A constructor: builds its value from checked arguments.
+    Value(BuildFn),
+    /// A claim function: the checker lowers each one to quantities or propositions.
+    Claim(ClaimFn),
+}
+
+/// The functions a claim can call. Each has one lowering in `check`, chosen by an exhaustive
+/// match, so a new one is led there by the compiler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimFn {
+    /// `mi(data)`: a ground truth.
+    Mi,
+    /// `estimate(run, bound:, batch:)`
+    Estimate,
+    /// `trace(run, stage:)` and `trace_sd(run, stage:)`
+    Trace(super::TraceStat),
+    /// `ceiling(bound, K)`
+    Ceiling,
+    /// `ln`, `log2`, `exp`, `sqrt`, `abs`, and `min`/`max` of quantities (`min`/`max` of a
+    /// `K -> q` are aggregates).
+    Math(super::Func),
+    /// `increasing(K -> q)` (true) and `decreasing(K -> q)` (false)
+    Trend { increasing: bool },
+    /// `peak(K -> q)`
+    Peak,
+    /// `mean(K -> q)`
+    Mean,
+    /// `monotone_trend(K -> q)`
+    MonotoneTrend,
+    /// `argmax(K -> q)`
+    Argmax,
+    /// `corr(X -> a, X -> b, method:)`
+    Corr,
 }
 
 impl Entry {
@@ -292,37 +242,4 @@ pub const fn param(
         range,
         doc,
     }
-}
-
-/// The text `mica list` prints: every entry grouped by kind, with parameters and help.
-pub fn listing() -> String {
-    use std::fmt::Write as _;
-    let groups = [
-        (
-            Kind::Data,
-            "distributions (data), transforms and combinators",
-        ),
-        (Kind::Covariance, "covariances"),
-        (Kind::Component, "mixture components"),
-        (Kind::Encoder, "encoders"),
-        (Kind::Critic, "critics"),
-        (Kind::Bound, "bounds"),
-        (Kind::Run, "training (run)"),
-        (Kind::Function, "claim functions"),
-    ];
-    let mut out = String::new();
-    for (kind, title) in groups {
-        let _ = writeln!(out, "{title}");
-        for e in ENTRIES.iter().filter(|e| e.kind == kind) {
-            let _ = writeln!(out, "  {:<12} {}", e.name, e.doc);
-            for p in e.params {
-                let _ = writeln!(out, "      {:<40} {}", p.describe(), p.doc);
-            }
-            for g in e.exactly_one_of {
-                let _ = writeln!(out, "      (exactly one of: {})", g.join(", "));
-            }
-        }
-        let _ = writeln!(out);
-    }
-    out
 }

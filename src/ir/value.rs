@@ -3,12 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::RunSpec;
 use crate::bounds::Bound;
 use crate::dist::mixture::Component;
 use crate::dist::multinormal::Covariance;
 use crate::dist::DataRef;
 use crate::nn::{CriticSpec, EncoderRef};
-use crate::train::RunSpec;
 
 /// The kind of a value: what a declaration holds or a call produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

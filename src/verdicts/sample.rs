@@ -5,7 +5,7 @@
 use rand::{RngExt as _, SeedableRng};
 
 use super::stats;
-use crate::check::{apply_bin, Agg, CorrMethod, Curve, Quantity, Statistic};
+use crate::ir::{apply_bin, Agg, CorrMethod, Curve, Quantity, Statistic};
 use crate::syntax::ast::BinOp;
 use crate::train::Results;
 

@@ -1,7 +1,6 @@
 //! Phase 5: from per-seed results to verdicts. `sample` evaluates quantities seed by seed,
 //! `stats` forms confidence intervals, `verdict` decides each claim.
 
-pub mod functions;
 mod sample;
 pub mod stats;
 mod verdict;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+use super::RunSpec;
 use crate::bounds::Bound;
 use crate::dist::DataRef;
 use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
-use crate::train::RunSpec;
 
 #[derive(Debug, Clone, Default)]
 pub struct Program {
@@ -20,8 +20,6 @@ pub struct Program {
     /// The distinct estimates the claims need: (run, bound, batch).
     pub estimates: Vec<EstimateSpec>,
     pub claims: Vec<ClaimSpec>,
-    /// Legal but suspicious declarations (shown, not fatal).
-    pub warnings: Vec<super::CheckWarning>,
 }
 
 impl Program {

@@ -1,13 +1,14 @@
-//! The registry entries of the functions claims can call. Their meaning is given by the claim
-//! lowering in `check::claims` (the quantities) and by `claims::verdict` (the statistics); the
-//! entries carry their signatures and help for the checker and `mica list`.
+//! The entries of the functions claims can call. Each names its [`ClaimFn`], which the claim
+//! lowering in `check::claims` turns into quantities or propositions and `verdicts` decides;
+//! the entries carry their signatures and help for the checker and `mica list`.
 
-use crate::registry::{param, Default, Entry, Kind, Range, Ty};
+use crate::ir::{param, Build, ClaimFn, Default, Entry, Func, Kind, Param, Range, TraceStat, Ty};
 
 const fn function(
     name: &'static str,
+    claim: ClaimFn,
     doc: &'static str,
-    params: &'static [crate::registry::Param],
+    params: &'static [Param],
 ) -> Entry {
     Entry {
         name,
@@ -15,18 +16,18 @@ const fn function(
         doc,
         params,
         exactly_one_of: &[],
-        build: None,
+        build: Build::Claim(claim),
     }
 }
 
-const X: &[crate::registry::Param] = &[param(
+const X: &[Param] = &[param(
     "x",
     Ty::Quantity,
     Default::Required,
     Range::ANY,
     "a quantity",
 )];
-const XY: &[crate::registry::Param] = &[
+const XY: &[Param] = &[
     param(
         "a",
         Ty::Quantity,
@@ -42,15 +43,15 @@ const XY: &[crate::registry::Param] = &[
         "more quantities (two or more in all)",
     ),
 ];
-const CURVE: crate::registry::Param = param(
+const CURVE: Param = param(
     "f",
     Ty::Lambda,
     Default::Required,
     Range::ANY,
     "K -> quantity, over a sweep index (or K in LIST -> ...)",
 );
-const ONE_CURVE: &[crate::registry::Param] = &[CURVE];
-const TREND: &[crate::registry::Param] = &[
+const ONE_CURVE: &[Param] = &[CURVE];
+const TREND: &[Param] = &[
     CURVE,
     param(
         "strictly",
@@ -63,6 +64,7 @@ const TREND: &[crate::registry::Param] = &[
 
 pub static MI: Entry = function(
     "mi",
+    ClaimFn::Mi,
     "the ground-truth mutual information of a distribution, in nats",
     &[param(
         "data",
@@ -74,7 +76,7 @@ pub static MI: Entry = function(
 );
 
 pub static ESTIMATE: Entry = function(
-    "estimate",
+    "estimate", ClaimFn::Estimate,
     "a run's trained critic evaluated on fresh held-out samples, per seed (nats)",
     &[
         param(
@@ -103,6 +105,7 @@ pub static ESTIMATE: Entry = function(
 
 pub static CEILING: Entry = function(
     "ceiling",
+    ClaimFn::Ceiling,
     "the largest value a bound can take at batch size K, whatever the critic (InfoNCE: ln K)",
     &[
         param(
@@ -122,7 +125,7 @@ pub static CEILING: Entry = function(
     ],
 );
 
-const TRACE_PARAMS: &[crate::registry::Param] = &[
+const TRACE_PARAMS: &[Param] = &[
     param(
         "run",
         Ty::Of(Kind::Run),
@@ -140,65 +143,72 @@ const TRACE_PARAMS: &[crate::registry::Param] = &[
 ];
 
 pub static TRACE: Entry = function(
-    "trace",
+    "trace", ClaimFn::Trace(TraceStat::Mean),
     "mean of the held-out estimates traced during training over the second half of a stage, per seed (nats)",
     TRACE_PARAMS,
 );
 
 pub static TRACE_SD: Entry = function(
-    "trace_sd",
+    "trace_sd", ClaimFn::Trace(TraceStat::Sd),
     "standard deviation of the held-out estimates traced over the second half of a stage, per seed: the estimator's batch-to-batch variability",
     TRACE_PARAMS,
 );
 
-pub static LN: Entry = function("ln", "natural logarithm", X);
-pub static LOG2: Entry = function("log2", "base-2 logarithm", X);
-pub static EXP: Entry = function("exp", "exponential", X);
-pub static SQRT: Entry = function("sqrt", "square root", X);
-pub static ABS: Entry = function("abs", "absolute value", X);
+pub static LN: Entry = function("ln", ClaimFn::Math(Func::Ln), "natural logarithm", X);
+pub static LOG2: Entry = function("log2", ClaimFn::Math(Func::Log2), "base-2 logarithm", X);
+pub static EXP: Entry = function("exp", ClaimFn::Math(Func::Exp), "exponential", X);
+pub static SQRT: Entry = function("sqrt", ClaimFn::Math(Func::Sqrt), "square root", X);
+pub static ABS: Entry = function("abs", ClaimFn::Math(Func::Abs), "absolute value", X);
 pub static MIN: Entry = function(
     "min",
+    ClaimFn::Math(Func::Min),
     "smallest of two or more quantities, or min(K -> q) across a sweep (per seed)",
     XY,
 );
 pub static MAX: Entry = function(
     "max",
+    ClaimFn::Math(Func::Max),
     "largest of two or more quantities, or max(K -> q) across a sweep (per seed)",
     XY,
 );
 pub static INCREASING: Entry = function(
     "increasing",
+    ClaimFn::Trend { increasing: true },
     "each step along the sweep increases the quantity (consecutive paired one-sided claims)",
     TREND,
 );
 pub static DECREASING: Entry = function(
     "decreasing",
+    ClaimFn::Trend { increasing: false },
     "each step along the sweep decreases the quantity (consecutive paired one-sided claims)",
     TREND,
 );
 
 pub static MONOTONE_TREND: Entry = function(
-    "monotone_trend",
+    "monotone_trend", ClaimFn::MonotoneTrend,
     "Spearman's rho between the sweep values and the seed-averaged curve, with a bootstrap over seeds",
     ONE_CURVE,
 );
 pub static PEAK: Entry = function(
-    "peak",
+    "peak", ClaimFn::Peak,
     "the curve's maximum lies strictly inside the sweep (a reverse U), by a bootstrap over seeds of the argmax",
     ONE_CURVE,
 );
 pub static ARGMAX: Entry = function(
     "argmax",
+    ClaimFn::Argmax,
     "the sweep value at which the seed-averaged curve is largest, with a bootstrap over seeds",
     ONE_CURVE,
 );
 pub static MEAN: Entry = function(
     "mean",
+    ClaimFn::Mean,
     "per seed, the mean of the quantity across the sweep",
     ONE_CURVE,
 );
 pub static CORR: Entry = function(
     "corr",
+    ClaimFn::Corr,
     "correlation of two seed-averaged curves over the same sweep, with a bootstrap over seeds",
     &[
         param(

@@ -16,7 +16,7 @@ use rand_distr::{Distribution as _, Normal};
 
 use super::sample::{boot_rng, curve_matrix, curve_means, resamples, sample, Ctx, Sampled};
 use super::stats::{self, Dist, Estimate};
-use crate::check::{ClaimSpec, Comparison, Curve, Program, Prop, Quantity};
+use crate::ir::{ClaimSpec, Comparison, Curve, Program, Prop, Quantity};
 use crate::syntax::ast::{CmpOp, Expect};
 use crate::train::Results;
 

@@ -1,0 +1,146 @@
+//! The run entries: `train(...)`, which trains a critic (its parameters are the typed fields of
+//! `ir::TrainSpec`), and the non-neural estimators `ksg`, `gaussian_mi` and `histogram`, each
+//! declared by a typed parameter struct of its own.
+
+use std::sync::Arc;
+
+use crate::dist::DataRef;
+use crate::ir::{
+    typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
+    ParamErrorKind, Range, RunSpec, TrainSpec, Value,
+};
+use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
+
+pub static TRAIN: Entry = Entry {
+    name: "train",
+    kind: Kind::Run,
+    doc: "trains a critic with Adam to maximise a bound on batches of fresh samples, once per seed",
+    params: TrainSpec::PARAMS,
+    exactly_one_of: &[],
+    build: Build::Value(build_train),
+};
+
+fn build_train(args: &Args) -> Result<Value, ParamError> {
+    let spec = TrainSpec::read(args)?;
+    let data = &spec.data;
+    spec.critic
+        .check_shapes(data.dist.dim_x(), data.dist.dim_y())
+        .map_err(|m| {
+            ParamError::new(ParamErrorKind::Shape, "critic", m).help(format!(
+                "`{}` has x {} wide and y {} wide; choose encoder widths that fit",
+                if data.name.is_empty() {
+                    "the data"
+                } else {
+                    &data.name
+                },
+                data.dist.dim_x(),
+                data.dist.dim_y()
+            ))
+        })?;
+    if spec.patience.is_some() && data.dist.stage_count() > 1 {
+        return Err(ParamError::new(
+            ParamErrorKind::Conflict,
+            "patience",
+            "early stopping would cut a staircase short",
+        )
+        .help("drop `patience:` to train through every stage"));
+    }
+    Ok(Value::Run(Arc::new(RunSpec {
+        name: String::new(),
+        method: Method::Train(spec),
+    })))
+}
+
+typed_params! {
+    /// `ksg(...)`
+    pub struct KsgArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
+        seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
+        k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "neighbours";
+    }
+}
+
+typed_params! {
+    /// `gaussian_mi(...)`
+    pub struct GaussianMiArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
+        seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
+    }
+}
+
+typed_params! {
+    /// `histogram(...)`
+    pub struct HistogramArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
+        seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
+        bins: usize = Default::Num(10.0), Range::between(2.0, 1000.0), "bins per coordinate";
+    }
+}
+
+pub static KSG: Entry = Entry {
+    name: "ksg",
+    kind: Kind::Run,
+    doc: "Kraskov (KSG) k-nearest-neighbour estimator 1, max-norm, on `samples` pairs per seed",
+    params: KsgArgs::PARAMS,
+    exactly_one_of: &[],
+    build: Build::Value(|a| {
+        let a = KsgArgs::read(a)?;
+        Ok(estimator_run(
+            a.data,
+            a.samples,
+            a.seeds,
+            Arc::new(Ksg { k: a.k }),
+        ))
+    }),
+};
+
+pub static GAUSSIAN_MI: Entry = Entry {
+    name: "gaussian_mi",
+    kind: Kind::Run,
+    doc: "Gaussian / CCA estimator: 0.5 ln(det S_xx det S_yy / det S) of the sample covariance",
+    params: GaussianMiArgs::PARAMS,
+    exactly_one_of: &[],
+    build: Build::Value(|a| {
+        let a = GaussianMiArgs::read(a)?;
+        Ok(estimator_run(
+            a.data,
+            a.samples,
+            a.seeds,
+            Arc::new(GaussianMi),
+        ))
+    }),
+};
+
+pub static HISTOGRAM: Entry = Entry {
+    name: "histogram",
+    kind: Kind::Run,
+    doc: "plug-in MI of equal-width bins per coordinate (low dimension only; biased up for many bins)",
+    params: HistogramArgs::PARAMS,
+    exactly_one_of: &[],
+    build: Build::Value(|a| {
+        let a = HistogramArgs::read(a)?;
+        let estimator = Arc::new(Histogram { bins: a.bins });
+        Ok(estimator_run(a.data, a.samples, a.seeds, estimator))
+    }),
+};
+
+/// The run an estimator entry declares.
+fn estimator_run(
+    data: DataRef,
+    samples: usize,
+    seeds: usize,
+    estimator: Arc<dyn Estimator>,
+) -> Value {
+    Value::Run(Arc::new(RunSpec {
+        name: String::new(),
+        method: Method::Nonparam(NonparamSpec {
+            estimator,
+            data,
+            samples,
+            seeds,
+        }),
+    }))
+}

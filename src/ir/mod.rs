@@ -1,0 +1,24 @@
+//! L2, the intermediate representation: what the checker hands on and everything after it
+//! reads. The kinds and values of the language (`value`), the entry schema the catalogue is
+//! written in (`schema`, `params` for typed parameter structs), checked call arguments
+//! (`args`), the declared runs with their typed specs (`run`) and the checked program with its
+//! estimates and claims (`program`). It knows the numerics (L1) and the syntax's operators
+//! (L0), nothing of how a file is checked, trained or reported.
+
+mod args;
+mod params;
+mod program;
+mod run;
+mod schema;
+mod value;
+
+pub use args::{Args, ParamError, ParamErrorKind};
+pub(crate) use params::typed_params;
+pub use params::ParamType;
+pub use program::{
+    apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
+    Prop, Quantity, Statistic, TraceRead, TraceStat,
+};
+pub use run::{Method, NonparamSpec, RunSpec, TrainSpec};
+pub use schema::{param, Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
+pub use value::{Kind, Value};

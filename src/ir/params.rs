@@ -1,0 +1,168 @@
+//! Typed parameters: an entry's parameters declared once, as a struct whose fields have Rust
+//! types. [`typed_params!`] generates from that one declaration the parameter table the checker
+//! matches calls against (`PARAMS`: names from the field names, types from the field types) and
+//! the reader that fills the struct from checked arguments (`read`). A misspelt name cannot
+//! compile, and a field whose optionality disagrees with its default fails to compile too.
+
+use std::sync::Arc;
+
+use super::{Args, Kind, ParamError, RunSpec, Ty, Value};
+use crate::bounds::Bound;
+use crate::dist::multinormal::Covariance;
+use crate::dist::DataRef;
+use crate::nn::{CriticSpec, EncoderRef};
+
+/// A Rust type a parameter can have: its language type and how to read it from arguments.
+pub trait ParamType: Sized {
+    /// The parameter's type in signatures and checks.
+    const TY: Ty;
+    /// Whether the parameter may be absent (`Option<T>`, with `Default::Optional`).
+    const OPTIONAL: bool = false;
+    /// Reads the argument `name`; absent arguments are an error except for `Option<T>`.
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError>;
+}
+
+impl ParamType for f64 {
+    const TY: Ty = Ty::Number;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.num(name)
+    }
+}
+
+impl ParamType for usize {
+    const TY: Ty = Ty::Int;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.int(name)
+    }
+}
+
+impl ParamType for bool {
+    const TY: Ty = Ty::Bool;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.boolean(name)
+    }
+}
+
+impl ParamType for Vec<usize> {
+    const TY: Ty = Ty::IntList;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.int_list(name)
+    }
+}
+
+impl ParamType for Vec<f64> {
+    const TY: Ty = Ty::NumList;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.num_list(name)
+    }
+}
+
+/// A word from a fixed set; the set is given in the declaration (`as Ty::Choice(...)`).
+impl ParamType for String {
+    const TY: Ty = Ty::Choice(&[]);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        args.symbol(name).map(str::to_string)
+    }
+}
+
+impl<T: ParamType> ParamType for Option<T> {
+    const TY: Ty = T::TY;
+    const OPTIONAL: bool = true;
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        match args.get(name) {
+            None => Ok(None),
+            Some(_) => T::read(args, name).map(Some),
+        }
+    }
+}
+
+/// Values of a declared kind.
+macro_rules! of_kind {
+    ($($t:ty => $kind:ident),* $(,)?) => {$(
+        impl ParamType for $t {
+            const TY: Ty = Ty::Of(Kind::$kind);
+            fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+                match args.value(name)? {
+                    Value::$kind(v) => Ok(v.clone()),
+                    other => Err(ParamError::internal(name, &format!(
+                        "expected {}, found {}", Kind::$kind.a(), other.kind().a()
+                    ))),
+                }
+            }
+        }
+    )*};
+}
+
+of_kind! {
+    DataRef => Data,
+    EncoderRef => Encoder,
+    Arc<CriticSpec> => Critic,
+    Arc<dyn Bound> => Bound,
+    Arc<RunSpec> => Run,
+    Arc<Covariance> => Covariance,
+}
+
+/// Declares a struct of typed parameters with its table and reader:
+///
+/// ```ignore
+/// typed_params! {
+///     pub struct KsgArgs {
+///         data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+///         k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "neighbours";
+///         on: String = Default::Sym("both"), Range::ANY, "which side", as Ty::Choice(&["x", "y", "both"]);
+///     }
+/// }
+/// ```
+///
+/// gives `KsgArgs::PARAMS` (in field order, which is the order of positional arguments) and
+/// `KsgArgs::read(&Args)`.
+macro_rules! typed_params {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[$fmeta:meta])*
+                $field:ident : $ty:ty = $default:expr, $range:expr, $doc:literal $(, as $tyo:expr)?;
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        $vis struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl $name {
+            /// The parameter table, generated from the fields.
+            pub const PARAMS: &'static [$crate::ir::Param] = &[
+                $( $crate::ir::Param {
+                    name: stringify!($field),
+                    ty: $crate::ir::typed_params!(@ty $ty $(, $tyo)?),
+                    default: $default,
+                    range: $range,
+                    doc: $doc,
+                }, )*
+            ];
+
+            /// Reads checked arguments into the struct.
+            #[allow(dead_code)]
+            pub fn read(args: &$crate::ir::Args) -> Result<Self, $crate::ir::ParamError> {
+                Ok($name {
+                    $( $field: <$ty as $crate::ir::ParamType>::read(args, stringify!($field))?, )*
+                })
+            }
+        }
+
+        // An `Option<T>` field, and only such a field, has `Default::Optional`.
+        const _: () = {
+            $( assert!(
+                <$ty as $crate::ir::ParamType>::OPTIONAL
+                    == matches!($default, $crate::ir::Default::Optional),
+                concat!("`", stringify!($field), "`: an Option field needs Default::Optional, and only it")
+            ); )*
+        };
+    };
+    (@ty $ty:ty) => { <$ty as $crate::ir::ParamType>::TY };
+    (@ty $ty:ty, $tyo:expr) => { $tyo };
+}
+pub(crate) use typed_params;
