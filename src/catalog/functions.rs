@@ -2,7 +2,14 @@
 //! lowering in `check::claims` turns into quantities or propositions and `verdicts` decides;
 //! the entries carry their signatures and help for the checker and `mica list`.
 
-use crate::ir::{param, Build, ClaimFn, Default, Entry, Func, Kind, Param, Range, TraceStat, Ty};
+use std::sync::Arc;
+
+use crate::bounds::Bound;
+use crate::dist::DataRef;
+use crate::ir::{
+    param, typed_params, Build, ClaimFn, Default, Entry, Func, Kind, Param, Range, RunSpec,
+    TraceStat, Ty,
+};
 
 const fn function(
     name: &'static str,
@@ -62,85 +69,62 @@ const TREND: &[Param] = &[
     ),
 ];
 
+typed_params! {
+    /// `mi(data)`
+    pub struct MiArgs {
+        data: DataRef = Default::Required, Range::ANY, "a declared distribution";
+    }
+}
+
 pub static MI: Entry = function(
     "mi",
     ClaimFn::Mi,
     "the ground-truth mutual information of a distribution, in nats",
-    &[param(
-        "data",
-        Ty::Of(Kind::Data),
-        Default::Required,
-        Range::ANY,
-        "a declared distribution",
-    )],
+    MiArgs::PARAMS,
 );
 
+typed_params! {
+    /// `estimate(run, bound:, batch:)`
+    pub struct EstimateArgs {
+        run: Arc<RunSpec> = Default::Required, Range::ANY, "a declared run";
+        bound: Option<Arc<dyn Bound>> = Default::Optional, Range::ANY,
+            "evaluate under another bound (default: the run's)";
+        batch: Option<usize> = Default::Optional, Range::between(2.0, 65_536.0),
+            "evaluate at another batch size K (default: the run's); above 4096, InfoNCE, NWJ, DV and JS stream the score matrix in blocks";
+    }
+}
+
 pub static ESTIMATE: Entry = function(
-    "estimate", ClaimFn::Estimate,
+    "estimate",
+    ClaimFn::Estimate,
     "a run's trained critic evaluated on fresh held-out samples, per seed (nats)",
-    &[
-        param(
-            "run",
-            Ty::Of(Kind::Run),
-            Default::Required,
-            Range::ANY,
-            "a declared run",
-        ),
-        param(
-            "bound",
-            Ty::Of(Kind::Bound),
-            Default::Optional,
-            Range::ANY,
-            "evaluate under another bound (default: the run's)",
-        ),
-        param(
-            "batch",
-            Ty::Int,
-            Default::Optional,
-            Range::between(2.0, 65_536.0),
-            "evaluate at another batch size K (default: the run's); above 4096, InfoNCE, NWJ, DV and JS stream the score matrix in blocks",
-        ),
-    ],
+    EstimateArgs::PARAMS,
 );
+
+typed_params! {
+    /// `ceiling(bound, K)`
+    pub struct CeilingArgs {
+        bound: Arc<dyn Bound> = Default::Required, Range::ANY, "a bound with a ceiling (infonce, interpolated)";
+        batch: usize = Default::Required, Range::between(2.0, 1e9), "batch size K";
+    }
+}
 
 pub static CEILING: Entry = function(
     "ceiling",
     ClaimFn::Ceiling,
     "the largest value a bound can take at batch size K, whatever the critic (InfoNCE: ln K)",
-    &[
-        param(
-            "bound",
-            Ty::Of(Kind::Bound),
-            Default::Required,
-            Range::ANY,
-            "a bound with a ceiling (infonce, interpolated)",
-        ),
-        param(
-            "batch",
-            Ty::Int,
-            Default::Required,
-            Range::between(2.0, 1e9),
-            "batch size K",
-        ),
-    ],
+    CeilingArgs::PARAMS,
 );
 
-const TRACE_PARAMS: &[Param] = &[
-    param(
-        "run",
-        Ty::Of(Kind::Run),
-        Default::Required,
-        Range::ANY,
-        "a declared training run",
-    ),
-    param(
-        "stage",
-        Ty::Int,
-        Default::Optional,
-        Range::at_least(1.0),
-        "which stage of a staircase, from 1 (default: the last; an ordinary run has one)",
-    ),
-];
+typed_params! {
+    /// `trace(run, stage:)` and `trace_sd(run, stage:)`
+    pub struct TraceArgs {
+        run: Arc<RunSpec> = Default::Required, Range::ANY, "a declared training run";
+        stage: Option<usize> = Default::Optional, Range::at_least(1.0),
+            "which stage of a staircase, from 1 (default: the last; an ordinary run has one)";
+    }
+}
+const TRACE_PARAMS: &[Param] = TraceArgs::PARAMS;
 
 pub static TRACE: Entry = function(
     "trace", ClaimFn::Trace(TraceStat::Mean),

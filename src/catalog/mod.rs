@@ -11,6 +11,8 @@ mod functions;
 mod models;
 mod runs;
 
+pub use functions::{CeilingArgs, EstimateArgs, MiArgs, TraceArgs};
+
 use crate::ir::{Entry, Kind};
 
 /// Every constructor and function, in the order `mica list` shows them.

@@ -2,14 +2,9 @@
 //! `forall`, `increasing`, `decreasing`) over quantities whose leaves are constants, ground
 //! truths (`mi`) and estimates (`estimate`).
 
-use std::sync::Arc;
-
 use super::{CheckError, Checker};
-use crate::ir::{
-    Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Prop, Quantity,
-    Statistic, TraceRead, TraceStat,
-};
-use crate::ir::{Kind, Value};
+use crate::ir::{AllKind, ClaimSpec, Comparison, Curve, Prop, Quantity};
+use crate::ir::{Build, ClaimFn, Entry, Kind, Value};
 use crate::syntax::ast::{self, CmpOp, Expect, Expr, ExprKind, Quantifier};
 
 impl Checker<'_> {
@@ -157,26 +152,34 @@ impl Checker<'_> {
                     },
                 })
             }
-            ExprKind::Call(func, args) if func.name == "peak" => {
-                let entry = crate::catalog::lookup("peak")?;
-                self.match_args(entry, args, e.span)?;
-                let lambda = Self::lambda_args(entry, args);
-                let curve = self.curve(lambda.first()?, e, 3)?;
-                Some(Prop::Peak(curve))
-            }
-            ExprKind::Call(func, args)
-                if func.name == "increasing" || func.name == "decreasing" =>
-            {
-                self.trend(func, args, e)
-            }
-            _ => {
-                self.errors.push(CheckError::NotAClaim {
-                    found: e.describe().into(),
-                    span: e.span.into(),
-                });
-                None
-            }
+            ExprKind::Call(func, args) => match crate::catalog::lookup(&func.name) {
+                Some(entry) => match entry.build {
+                    Build::Claim(ClaimFn::Peak) => self.peak(entry, args, e),
+                    Build::Claim(ClaimFn::Trend { increasing }) => {
+                        self.trend(entry, increasing, args, e)
+                    }
+                    _ => self.not_a_claim(e),
+                },
+                None => self.not_a_claim(e),
+            },
+            _ => self.not_a_claim(e),
         }
+    }
+
+    fn not_a_claim(&mut self, e: &Expr) -> Option<Prop> {
+        self.errors.push(CheckError::NotAClaim {
+            found: e.describe().into(),
+            span: e.span.into(),
+        });
+        None
+    }
+
+    /// `peak(K -> q)`
+    fn peak(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
+        self.match_args(entry, args, e.span)?;
+        let lambda = Self::lambda_args(entry, args);
+        let curve = self.curve(lambda.first()?, e, 3)?;
+        Some(Prop::Peak(curve))
     }
 
     /// The body lowered once per value of a variable, labelled `K=16`, ...
@@ -193,7 +196,7 @@ impl Checker<'_> {
 
     /// The values of a lambda's variable (its `in` list, or the sweep of that name) and the
     /// body lowered at each.
-    fn curve(&mut self, lambda: &Expr, call: &Expr, min_points: usize) -> Option<Curve> {
+    pub(super) fn curve(&mut self, lambda: &Expr, call: &Expr, min_points: usize) -> Option<Curve> {
         let ExprKind::Lambda(var, list, body) = &lambda.kind else {
             return None;
         };
@@ -243,7 +246,7 @@ impl Checker<'_> {
     }
 
     /// The lambda arguments of a call, in parameter order.
-    fn lambda_args<'e>(entry: &crate::ir::Entry, args: &'e [ast::Arg]) -> Vec<&'e Expr> {
+    pub(super) fn lambda_args<'e>(entry: &crate::ir::Entry, args: &'e [ast::Arg]) -> Vec<&'e Expr> {
         let lambda_params = entry
             .params
             .iter()
@@ -261,9 +264,14 @@ impl Checker<'_> {
         out
     }
 
-    fn trend(&mut self, func: &ast::Ident, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
-        let increasing = func.name == "increasing";
-        let entry = crate::catalog::lookup(&func.name)?;
+    /// `increasing(K -> q)` and `decreasing(K -> q)`: consecutive paired comparisons.
+    fn trend(
+        &mut self,
+        entry: &'static Entry,
+        increasing: bool,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Prop> {
         let matched = self.match_args(entry, args, e.span)?;
         let strictly = matched.boolean("strictly").unwrap_or(false);
         let lambda = Self::lambda_args(entry, args);
@@ -298,70 +306,7 @@ impl Checker<'_> {
         Some(Prop::All { kind, parts })
     }
 
-    /// Calls whose arguments are curves: statistics and aggregates.
-    fn curve_quantity(
-        &mut self,
-        entry: &'static crate::ir::Entry,
-        args: &[ast::Arg],
-        e: &Expr,
-    ) -> Option<Quantity> {
-        let agg = match entry.name {
-            "mean" => Some(Agg::Mean),
-            "min" => Some(Agg::Min),
-            "max" => Some(Agg::Max),
-            _ => None,
-        };
-        if let Some(agg) = agg {
-            let single = args.len() == 1
-                && args[0].name.is_none()
-                && matches!(args[0].value.kind, ExprKind::Lambda(..));
-            if !single {
-                self.errors.push(CheckError::WrongKind {
-                    message: format!(
-                        "`{}` over a sweep takes one argument `K -> quantity`",
-                        entry.name
-                    ),
-                    span: e.span.into(),
-                    label: "expected `K -> ...`".into(),
-                    help: None,
-                });
-                return None;
-            }
-            let curve = self.curve(&args[0].value, e, 1)?;
-            return Some(Quantity::Aggregate(agg, curve.points));
-        }
-        let matched = self.match_args(entry, args, e.span)?;
-        let lambdas = Self::lambda_args(entry, args);
-        let stat = match entry.name {
-            "monotone_trend" => Statistic::MonotoneTrend,
-            "argmax" => Statistic::Argmax,
-            _ => Statistic::Corr(match matched.symbol("method").unwrap_or("spearman") {
-                "kendall" => CorrMethod::Kendall,
-                "pearson" => CorrMethod::Pearson,
-                _ => CorrMethod::Spearman,
-            }),
-        };
-        let a = self.curve(lambdas.first()?, e, 2)?;
-        let b = match lambdas.get(1) {
-            Some(l) => {
-                let b = self.curve(l, e, 2)?;
-                if b.xs != a.xs {
-                    self.errors.push(CheckError::Invalid {
-                        message: "`corr` needs both curves over the same sweep values".into(),
-                        span: e.span.into(),
-                        label: "different sweeps".into(),
-                        help: Some("give both lambdas the same variable and list".into()),
-                    });
-                    return None;
-                }
-                Some(b)
-            }
-            None => None,
-        };
-        Some(Quantity::Statistic(stat, Box::new(a), b.map(Box::new)))
-    }
-
-    fn quantity(&mut self, e: &Expr) -> Option<Quantity> {
+    pub(super) fn quantity(&mut self, e: &Expr) -> Option<Quantity> {
         match &e.kind {
             ExprKind::Number(n) => Some(Quantity::Const(*n)),
             ExprKind::Neg(a) => Some(fold(Quantity::Neg(Box::new(self.quantity(a)?)))),
@@ -402,250 +347,14 @@ impl Checker<'_> {
             }
         }
     }
-
-    fn call_quantity(
-        &mut self,
-        func: &ast::Ident,
-        args: &[ast::Arg],
-        e: &Expr,
-    ) -> Option<Quantity> {
-        let Some(entry) = crate::catalog::lookup(&func.name) else {
-            self.unknown_function(func);
-            return None;
-        };
-        let has_lambda = args
-            .iter()
-            .any(|a| matches!(a.value.kind, ExprKind::Lambda(..)));
-        let curve_fn = matches!(entry.name, "monotone_trend" | "argmax" | "corr" | "mean");
-        if curve_fn || (has_lambda && matches!(entry.name, "min" | "max")) {
-            return self.curve_quantity(entry, args, e);
-        }
-        if let Some(f) = Func::from_name(entry.name) {
-            let exprs = self.positional_only(entry, f, args, e.span)?;
-            let qs: Vec<Option<Quantity>> = exprs.into_iter().map(|a| self.quantity(a)).collect();
-            let qs: Vec<Quantity> = qs.into_iter().collect::<Option<_>>()?;
-            return Some(fold(Quantity::Func(f, qs)));
-        }
-        match entry.name {
-            "mi" => {
-                let a = self.match_args(entry, args, e.span)?;
-                match a.get("data") {
-                    Some(Value::Data(d)) => Some(Quantity::Truth(d.clone())),
-                    _ => None,
-                }
-            }
-            "ceiling" => {
-                let a = self.match_args(entry, args, e.span)?;
-                let (Some(Value::Bound(b)), Some(k)) = (a.get("bound"), a.opt_num("batch")) else {
-                    return None;
-                };
-                match b.ceiling(k as usize) {
-                    Some(c) => Some(Quantity::Const(c)),
-                    None => {
-                        self.errors.push(CheckError::Conflict {
-                            message: format!("`{}` has no ceiling: it can take any value", b.name()),
-                            span: a.span("bound").into(),
-                            help: Some(
-                                "infonce (ln K) and interpolated (1 + ln((K - 1) / alpha)) have ceilings"
-                                    .into(),
-                            ),
-                        });
-                        None
-                    }
-                }
-            }
-            "estimate" => {
-                let a = self.match_args(entry, args, e.span)?;
-                let run = self.run_arg(&a)?;
-                let Some(train) = run.train() else {
-                    // A non-neural estimator has no critic to re-evaluate.
-                    if let Some(p) = ["bound", "batch"].into_iter().find(|p| a.get(p).is_some()) {
-                        self.errors.push(CheckError::Conflict {
-                            message: format!(
-                                "`{}` is a non-neural estimator: it has no `{p}` to override",
-                                run.name
-                            ),
-                            span: a.span(p).into(),
-                            help: Some(
-                                "bound: and batch: re-evaluate a trained critic; declare another estimator run instead"
-                                    .into(),
-                            ),
-                        });
-                        return None;
-                    }
-                    let batch = run.pairs_per_estimate();
-                    return Some(Quantity::Estimate(
-                        self.estimate_id(run, None, batch, None, None),
-                    ));
-                };
-                let bound = match a.get("bound") {
-                    Some(Value::Bound(b)) => b.clone(),
-                    _ => train.bound.clone(),
-                };
-                let batch = a
-                    .opt_num("batch")
-                    .map(|b| b as usize)
-                    .unwrap_or(train.batch);
-                let bound_text = a.get("bound").map(|_| self.text(a.span("bound")));
-                Some(Quantity::Estimate(self.estimate_id(
-                    run,
-                    Some(bound),
-                    batch,
-                    None,
-                    bound_text,
-                )))
-            }
-            "trace" | "trace_sd" => {
-                let a = self.match_args(entry, args, e.span)?;
-                let run = self.run_arg(&a)?;
-                let Some(train) = run.train() else {
-                    self.errors.push(CheckError::Conflict {
-                        message: format!(
-                            "`{}` is a non-neural estimator: it has no training trace",
-                            run.name
-                        ),
-                        span: a.span("run").into(),
-                        help: Some("trace() reads a train(...) run; use estimate() here".into()),
-                    });
-                    return None;
-                };
-                let stages = run.data().dist.stage_count();
-                let stage = a.opt_num("stage").map(|s| s as usize).unwrap_or(stages);
-                if stage > stages {
-                    self.errors.push(CheckError::OutOfRange {
-                        param: "stage".into(),
-                        value: stage.to_string(),
-                        span: a.span("stage").into(),
-                        reason: format!(
-                            "`{}` trains on {stages} stage{}",
-                            run.name,
-                            if stages == 1 { "" } else { "s" }
-                        ),
-                        help: Some(format!(
-                            "stages are numbered from 1 to {stages}; a staircase(stages: [...]) as the run's data has one per entry"
-                        )),
-                    });
-                    return None;
-                }
-                let stat = if entry.name == "trace" {
-                    TraceStat::Mean
-                } else {
-                    TraceStat::Sd
-                };
-                let (bound, batch) = (train.bound.clone(), train.batch);
-                Some(Quantity::Estimate(self.estimate_id(
-                    run,
-                    Some(bound),
-                    batch,
-                    Some(TraceRead { stage, stat }),
-                    None,
-                )))
-            }
-            "increasing" | "decreasing" | "peak" => {
-                self.errors.push(CheckError::WrongKind {
-                    message: format!("`{}` is a claim, not a number", entry.name),
-                    span: e.span.into(),
-                    label: "not a number".into(),
-                    help: Some("use it as a whole claim, or join it to others with `and`".into()),
-                });
-                None
-            }
-            _ => {
-                self.errors.push(CheckError::WrongKind {
-                    message: format!("`{}` makes {}, not a number", entry.name, entry.kind.a()),
-                    span: e.span.into(),
-                    label: "not a number".into(),
-                    help: Some(
-                        "claims compare numbers: constants, mi(data) and estimate(run)".into(),
-                    ),
-                });
-                None
-            }
-        }
-    }
-
-    /// The run a call's `run:` argument names (an inline `train(...)` is named by its source
-    /// text), registered with the program.
-    fn run_arg(&mut self, a: &crate::ir::Args) -> Option<Arc<crate::ir::RunSpec>> {
-        let Some(Value::Run(run)) = a.get("run") else {
-            return None;
-        };
-        let mut run = run.clone();
-        if run.name.is_empty() {
-            let mut r = (*run).clone();
-            r.name = self.text(a.span("run"));
-            run = Arc::new(r);
-        }
-        self.program
-            .runs
-            .entry(run.name.clone())
-            .or_insert_with(|| run.clone());
-        Some(run)
-    }
-
-    fn estimate_id(
-        &mut self,
-        run: Arc<crate::ir::RunSpec>,
-        bound: Option<Arc<dyn crate::bounds::Bound>>,
-        batch: usize,
-        trace: Option<TraceRead>,
-        bound_text: Option<String>,
-    ) -> usize {
-        // Bounds are told apart by their parameters too (smile(tau: 1) is not smile(tau: 5)).
-        let key = |b: &Option<Arc<dyn crate::bounds::Bound>>| b.as_ref().map(|b| format!("{b:?}"));
-        let bkey = key(&bound);
-        if let Some(i) = self.program.estimates.iter().position(|s| {
-            s.run.name == run.name && key(&s.bound) == bkey && s.batch == batch && s.trace == trace
-        }) {
-            return i;
-        }
-        let label = match trace {
-            Some(t) => {
-                let f = match t.stat {
-                    TraceStat::Mean => "trace",
-                    TraceStat::Sd => "trace_sd",
-                };
-                let stage = if run.data().dist.stage_count() > 1 {
-                    format!(", stage: {}", t.stage)
-                } else {
-                    String::new()
-                };
-                format!("{f}({}{stage})", run.name)
-            }
-            None => {
-                let mut label = format!("estimate({}", run.name);
-                if let (Some(b), Some(t)) = (&bound, run.train()) {
-                    if format!("{b:?}") != format!("{:?}", t.bound) {
-                        label.push_str(&format!(
-                            ", bound: {}",
-                            bound_text.unwrap_or(b.name().into())
-                        ));
-                    }
-                }
-                if batch != run.pairs_per_estimate() {
-                    label.push_str(&format!(", batch: {batch}"));
-                }
-                label.push(')');
-                label
-            }
-        };
-        self.program.estimates.push(EstimateSpec {
-            run,
-            bound,
-            batch,
-            trace,
-            label,
-        });
-        self.program.estimates.len() - 1
-    }
 }
 
-fn is_const(q: &Quantity) -> bool {
+pub(super) fn is_const(q: &Quantity) -> bool {
     matches!(q, Quantity::Const(_))
 }
 
 /// Folds operations on constants into constants.
-fn fold(q: Quantity) -> Quantity {
+pub(super) fn fold(q: Quantity) -> Quantity {
     match &q {
         Quantity::Neg(a) => match **a {
             Quantity::Const(v) => Quantity::Const(-v),

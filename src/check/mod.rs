@@ -6,13 +6,14 @@
 mod call;
 mod claims;
 mod error;
+mod lower;
 mod scope;
 
 pub use error::{CheckError, CheckWarning};
 
 use std::collections::HashMap;
 
-use crate::ir::{apply_bin, Func, Kind, Program, Value};
+use crate::ir::{apply_bin, Build, ClaimFn, Func, Kind, Program, Value};
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
 use scope::{Binding, Scope};
 
@@ -492,7 +493,7 @@ impl<'a> Checker<'a> {
         args: &[ast::Arg],
         span: Span,
     ) -> Option<Value> {
-        let Some(f) = Func::from_name(entry.name) else {
+        let Build::Claim(ClaimFn::Math(f)) = entry.build else {
             self.errors.push(CheckError::WrongKind {
                 message: format!("`{}` can only be used inside a claim", entry.name),
                 span: span.into(),

@@ -177,19 +177,6 @@ pub enum Func {
 }
 
 impl Func {
-    pub fn from_name(name: &str) -> Option<Func> {
-        Some(match name {
-            "ln" => Func::Ln,
-            "log2" => Func::Log2,
-            "exp" => Func::Exp,
-            "sqrt" => Func::Sqrt,
-            "abs" => Func::Abs,
-            "min" => Func::Min,
-            "max" => Func::Max,
-            _ => return None,
-        })
-    }
-
     /// Applies the function; NaN marks a value outside its domain.
     pub fn apply(self, args: &[f64]) -> f64 {
         match self {

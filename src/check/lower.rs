@@ -1,0 +1,353 @@
+//! The quantities of claim functions: `mi`, `estimate`, `trace`, `ceiling`, the math functions,
+//! aggregates over a sweep and statistics of curves. [`Checker::call_quantity`] chooses one
+//! lowering per [`ClaimFn`] by an exhaustive match; each reads its typed arguments.
+
+use std::sync::Arc;
+
+use super::claims::fold;
+use super::{CheckError, Checker};
+use crate::bounds::Bound;
+use crate::catalog::{CeilingArgs, EstimateArgs, MiArgs, TraceArgs};
+use crate::ir::{
+    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Quantity, RunSpec, Statistic,
+    TraceRead, TraceStat,
+};
+use crate::syntax::ast::{self, Expr, ExprKind};
+
+impl Checker<'_> {
+    /// A call inside a claim, as a quantity.
+    pub(super) fn call_quantity(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let Some(entry) = crate::catalog::lookup(&func.name) else {
+            self.unknown_function(func);
+            return None;
+        };
+        let claim_fn = match entry.build {
+            Build::Claim(f) => f,
+            Build::Value(_) => {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!("`{}` makes {}, not a number", entry.name, entry.kind.a()),
+                    span: e.span.into(),
+                    label: "not a number".into(),
+                    help: Some(
+                        "claims compare numbers: constants, mi(data) and estimate(run)".into(),
+                    ),
+                });
+                return None;
+            }
+        };
+        let has_lambda = args
+            .iter()
+            .any(|a| matches!(a.value.kind, ExprKind::Lambda(..)));
+        match claim_fn {
+            ClaimFn::Mi => self.mi(entry, args, e),
+            ClaimFn::Estimate => self.estimate(entry, args, e),
+            ClaimFn::Trace(stat) => self.trace(entry, stat, args, e),
+            ClaimFn::Ceiling => self.ceiling(entry, args, e),
+            ClaimFn::Math(Func::Min) if has_lambda => self.aggregate(entry, Agg::Min, args, e),
+            ClaimFn::Math(Func::Max) if has_lambda => self.aggregate(entry, Agg::Max, args, e),
+            ClaimFn::Math(f) => self.math(entry, f, args, e),
+            ClaimFn::Mean => self.aggregate(entry, Agg::Mean, args, e),
+            ClaimFn::MonotoneTrend => self.statistic(entry, Statistic::MonotoneTrend, args, e),
+            ClaimFn::Argmax => self.statistic(entry, Statistic::Argmax, args, e),
+            ClaimFn::Corr => self.corr(entry, args, e),
+            ClaimFn::Trend { .. } | ClaimFn::Peak => {
+                self.errors.push(CheckError::WrongKind {
+                    message: format!("`{}` is a claim, not a number", entry.name),
+                    span: e.span.into(),
+                    label: "not a number".into(),
+                    help: Some("use it as a whole claim, or join it to others with `and`".into()),
+                });
+                None
+            }
+        }
+    }
+
+    /// `ln(q)`, `min(a, b, ...)`, ...: folded when every argument is a constant.
+    fn math(&mut self, entry: &Entry, f: Func, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let exprs = self.positional_only(entry, f, args, e.span)?;
+        let qs: Vec<Option<Quantity>> = exprs.into_iter().map(|a| self.quantity(a)).collect();
+        let qs: Vec<Quantity> = qs.into_iter().collect::<Option<_>>()?;
+        Some(fold(Quantity::Func(f, qs)))
+    }
+
+    /// `mi(data)`
+    fn mi(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let a = self.match_args(entry, args, e.span)?;
+        let a = self.typed(MiArgs::read(&a), e)?;
+        Some(Quantity::Truth(a.data))
+    }
+
+    /// `ceiling(bound, K)`: a constant, or an error for a bound without one.
+    fn ceiling(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(CeilingArgs::read(&matched), e)?;
+        match a.bound.ceiling(a.batch) {
+            Some(c) => Some(Quantity::Const(c)),
+            None => {
+                self.errors.push(CheckError::Conflict {
+                    message: format!("`{}` has no ceiling: it can take any value", a.bound.name()),
+                    span: matched.span("bound").into(),
+                    help: Some(
+                        "infonce (ln K) and interpolated (1 + ln((K - 1) / alpha)) have ceilings"
+                            .into(),
+                    ),
+                });
+                None
+            }
+        }
+    }
+
+    /// `estimate(run, bound:, batch:)`
+    fn estimate(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(EstimateArgs::read(&matched), e)?;
+        let run = self.register_run(a.run, matched.span("run"));
+        let Some(train) = run.train() else {
+            // A non-neural estimator has no critic to re-evaluate.
+            let given = [("bound", a.bound.is_some()), ("batch", a.batch.is_some())];
+            if let Some((p, _)) = given.into_iter().find(|(_, g)| *g) {
+                self.errors.push(CheckError::Conflict {
+                    message: format!(
+                        "`{}` is a non-neural estimator: it has no `{p}` to override",
+                        run.name
+                    ),
+                    span: matched.span(p).into(),
+                    help: Some(
+                        "bound: and batch: re-evaluate a trained critic; declare another estimator run instead"
+                            .into(),
+                    ),
+                });
+                return None;
+            }
+            let batch = run.pairs_per_estimate();
+            return Some(Quantity::Estimate(
+                self.estimate_id(run, None, batch, None, None),
+            ));
+        };
+        let bound_text = a.bound.as_ref().map(|_| self.text(matched.span("bound")));
+        let bound = a.bound.unwrap_or_else(|| train.bound.clone());
+        let batch = a.batch.unwrap_or(train.batch);
+        Some(Quantity::Estimate(self.estimate_id(
+            run,
+            Some(bound),
+            batch,
+            None,
+            bound_text,
+        )))
+    }
+
+    /// `trace(run, stage:)` and `trace_sd(run, stage:)`
+    fn trace(
+        &mut self,
+        entry: &'static Entry,
+        stat: TraceStat,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(TraceArgs::read(&matched), e)?;
+        let run = self.register_run(a.run, matched.span("run"));
+        let Some(train) = run.train() else {
+            self.errors.push(CheckError::Conflict {
+                message: format!(
+                    "`{}` is a non-neural estimator: it has no training trace",
+                    run.name
+                ),
+                span: matched.span("run").into(),
+                help: Some("trace() reads a train(...) run; use estimate() here".into()),
+            });
+            return None;
+        };
+        let stages = run.data().dist.stage_count();
+        let stage = a.stage.unwrap_or(stages);
+        if stage > stages {
+            self.errors.push(CheckError::OutOfRange {
+                param: "stage".into(),
+                value: stage.to_string(),
+                span: matched.span("stage").into(),
+                reason: format!(
+                    "`{}` trains on {stages} stage{}",
+                    run.name,
+                    if stages == 1 { "" } else { "s" }
+                ),
+                help: Some(format!(
+                    "stages are numbered from 1 to {stages}; a staircase(stages: [...]) as the run's data has one per entry"
+                )),
+            });
+            return None;
+        }
+        let (bound, batch) = (train.bound.clone(), train.batch);
+        Some(Quantity::Estimate(self.estimate_id(
+            run,
+            Some(bound),
+            batch,
+            Some(TraceRead { stage, stat }),
+            None,
+        )))
+    }
+
+    /// `mean(K -> q)`, `min(K -> q)`, `max(K -> q)`: per seed, across a sweep.
+    fn aggregate(
+        &mut self,
+        entry: &Entry,
+        agg: Agg,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let single = args.len() == 1
+            && args[0].name.is_none()
+            && matches!(args[0].value.kind, ExprKind::Lambda(..));
+        if !single {
+            self.errors.push(CheckError::WrongKind {
+                message: format!(
+                    "`{}` over a sweep takes one argument `K -> quantity`",
+                    entry.name
+                ),
+                span: e.span.into(),
+                label: "expected `K -> ...`".into(),
+                help: None,
+            });
+            return None;
+        }
+        let curve = self.curve(&args[0].value, e, 1)?;
+        Some(Quantity::Aggregate(agg, curve.points))
+    }
+
+    /// `monotone_trend(K -> q)` and `argmax(K -> q)`: a statistic of one curve.
+    fn statistic(
+        &mut self,
+        entry: &'static Entry,
+        stat: Statistic,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        self.match_args(entry, args, e.span)?;
+        let lambdas = Self::lambda_args(entry, args);
+        let a = self.curve(lambdas.first()?, e, 2)?;
+        Some(Quantity::Statistic(stat, Box::new(a), None))
+    }
+
+    /// `corr(X -> a, X -> b, method:)`: two curves over the same sweep.
+    fn corr(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let lambdas = Self::lambda_args(entry, args);
+        let method = match matched.symbol("method").unwrap_or("spearman") {
+            "kendall" => CorrMethod::Kendall,
+            "pearson" => CorrMethod::Pearson,
+            _ => CorrMethod::Spearman,
+        };
+        let a = self.curve(lambdas.first()?, e, 2)?;
+        let b = self.curve(lambdas.get(1)?, e, 2)?;
+        if b.xs != a.xs {
+            self.errors.push(CheckError::Invalid {
+                message: "`corr` needs both curves over the same sweep values".into(),
+                span: e.span.into(),
+                label: "different sweeps".into(),
+                help: Some("give both lambdas the same variable and list".into()),
+            });
+            return None;
+        }
+        Some(Quantity::Statistic(
+            Statistic::Corr(method),
+            Box::new(a),
+            Some(Box::new(b)),
+        ))
+    }
+
+    /// Typed arguments, or an internal diagnostic where the catalogue and checker disagree.
+    fn typed<T>(&mut self, r: Result<T, crate::ir::ParamError>, e: &Expr) -> Option<T> {
+        r.map_err(|pe| {
+            self.errors.push(CheckError::Conflict {
+                message: pe.message,
+                span: e.span.into(),
+                help: pe.help,
+            })
+        })
+        .ok()
+    }
+
+    /// The run a call names (an inline `train(...)` is named by its source text), registered
+    /// with the program.
+    fn register_run(&mut self, run: Arc<RunSpec>, span: ast::Span) -> Arc<RunSpec> {
+        let mut run = run;
+        if run.name.is_empty() {
+            let mut r = (*run).clone();
+            r.name = self.text(span);
+            run = Arc::new(r);
+        }
+        self.program
+            .runs
+            .entry(run.name.clone())
+            .or_insert_with(|| run.clone());
+        run
+    }
+
+    /// The index of an estimate in the program, added if new.
+    fn estimate_id(
+        &mut self,
+        run: Arc<RunSpec>,
+        bound: Option<Arc<dyn Bound>>,
+        batch: usize,
+        trace: Option<TraceRead>,
+        bound_text: Option<String>,
+    ) -> usize {
+        // Bounds are told apart by their parameters too (smile(tau: 1) is not smile(tau: 5)).
+        let key = |b: &Option<Arc<dyn Bound>>| b.as_ref().map(|b| format!("{b:?}"));
+        let bkey = key(&bound);
+        if let Some(i) = self.program.estimates.iter().position(|s| {
+            s.run.name == run.name && key(&s.bound) == bkey && s.batch == batch && s.trace == trace
+        }) {
+            return i;
+        }
+        let label = estimate_label(&run, bound.as_deref(), batch, trace, bound_text);
+        self.program.estimates.push(EstimateSpec {
+            run,
+            bound,
+            batch,
+            trace,
+            label,
+        });
+        self.program.estimates.len() - 1
+    }
+}
+
+/// How a report names an estimate: `estimate(nce, batch: 4096)`, `trace(r, stage: 2)`.
+fn estimate_label(
+    run: &RunSpec,
+    bound: Option<&dyn Bound>,
+    batch: usize,
+    trace: Option<TraceRead>,
+    bound_text: Option<String>,
+) -> String {
+    if let Some(t) = trace {
+        let f = match t.stat {
+            TraceStat::Mean => "trace",
+            TraceStat::Sd => "trace_sd",
+        };
+        let stage = if run.data().dist.stage_count() > 1 {
+            format!(", stage: {}", t.stage)
+        } else {
+            String::new()
+        };
+        return format!("{f}({}{stage})", run.name);
+    }
+    let mut label = format!("estimate({}", run.name);
+    if let (Some(b), Some(t)) = (bound, run.train()) {
+        if format!("{b:?}") != format!("{:?}", t.bound) {
+            label.push_str(&format!(
+                ", bound: {}",
+                bound_text.unwrap_or(b.name().into())
+            ));
+        }
+    }
+    if batch != run.pairs_per_estimate() {
+        label.push_str(&format!(", batch: {batch}"));
+    }
+    label.push(')');
+    label
+}
