@@ -6,103 +6,26 @@ mod common;
 use mica::pipeline::{compile, Source};
 use rand::{RngExt as _, SeedableRng};
 
-const VOCAB: &[&str] = &[
-    "data",
-    "encoder",
-    "critic",
-    "run",
-    "let",
-    "sweep",
-    "claim",
-    "forall",
-    "in",
-    "and",
-    "at",
-    "within",
-    "expect",
-    "verified",
-    "refuted",
-    "inconclusive",
-    "true",
-    "false",
-    "gaussian",
-    "mlp",
-    "identity",
-    "separable",
-    "concat",
-    "infonce",
-    "nwj",
-    "tuba",
-    "mine",
-    "interpolated",
-    "alpha",
-    "baseline",
-    "staircase",
-    "stages",
-    "stage",
-    "trace",
-    "trace_sd",
-    "ceiling",
-    "patience",
-    "train",
-    "mi",
-    "estimate",
-    "ln",
-    "log2",
-    "exp",
-    "sqrt",
-    "abs",
-    "min",
-    "max",
-    "increasing",
-    "decreasing",
-    "dim",
-    "rho",
-    "batch",
-    "steps",
-    "seeds",
-    "lr",
-    "hidden",
-    "out",
-    "act",
-    "relu",
-    "(",
-    ")",
-    "[",
-    "]",
-    "{",
-    "}",
-    ",",
-    ":",
-    "=",
-    "->",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "\"t\"",
-    "0",
-    "1",
-    "2",
-    "0.5",
-    "1e9",
-    "-3",
-    "1e400",
-    "99%",
-    "#",
-    "\n",
-    " ",
-    "K",
-    "r[K]",
-    "x",
-    "\u{e9}",
-    "\"",
+/// Tokens that are not words of the language (which come from the grammar's keywords and the
+/// catalogue's entries and parameters, see `vocab`).
+const SYMBOLS: &[&str] = &[
+    "relu", "(", ")", "[", "]", "{", "}", ",", ":", "=", "->", "<", "<=", ">", ">=", "+", "-", "*",
+    "/", "%", "\"t\"", "0", "1", "2", "0.5", "1e9", "-3", "1e400", "99%", "#", "\n", " ", "K",
+    "r[K]", "x", "\u{e9}", "\"",
 ];
+
+/// Every keyword, every entry and parameter name of the catalogue, and the symbols above.
+fn vocab() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = mica::syntax::KEYWORDS.to_vec();
+    for e in mica::catalog::ENTRIES {
+        v.push(e.name);
+        v.extend(e.params.iter().map(|p| p.name));
+    }
+    v.extend_from_slice(SYMBOLS);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
 
 fn seeds_texts() -> Vec<String> {
     common::mica_files(&["examples", "tests/fixtures", "tests/diagnostics", "specs"])
@@ -112,6 +35,7 @@ fn seeds_texts() -> Vec<String> {
 }
 
 fn mutate(text: &str, rng: &mut rand_chacha::ChaCha8Rng) -> String {
+    let vocab = vocab();
     let mut chars: Vec<char> = text.chars().collect();
     for _ in 0..rng.random_range(1..6) {
         let len = chars.len();
@@ -126,13 +50,13 @@ fn mutate(text: &str, rng: &mut rand_chacha::ChaCha8Rng) -> String {
                 chars.drain(at..end);
             }
             1 => {
-                let tok = VOCAB[rng.random_range(0..VOCAB.len())];
+                let tok = vocab[rng.random_range(0..vocab.len())];
                 for (i, c) in tok.chars().enumerate() {
                     chars.insert(at + i, c);
                 }
             }
             2 if len > 0 => {
-                chars[at] = VOCAB[rng.random_range(0..VOCAB.len())]
+                chars[at] = vocab[rng.random_range(0..vocab.len())]
                     .chars()
                     .next()
                     .unwrap_or(' ')
@@ -182,10 +106,11 @@ fn mutated_inputs_never_panic() {
 #[test]
 fn random_token_soup_never_panics() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let vocab = vocab();
     for _ in 0..2000 {
         let n = rng.random_range(0..40);
         let s: String = (0..n)
-            .map(|_| VOCAB[rng.random_range(0..VOCAB.len())])
+            .map(|_| vocab[rng.random_range(0..vocab.len())])
             .collect::<Vec<_>>()
             .join(" ");
         let r = std::panic::catch_unwind(|| compile(&Source::new("soup", s.clone())));

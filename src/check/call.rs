@@ -339,7 +339,7 @@ impl Checker<'_> {
         }
         self.errors.push(CheckError::OutOfRange {
             param: p.name.into(),
-            value: super::fmt_num(v),
+            value: crate::ir::fmt_num(v),
             span: span.into(),
             reason: format!("must be {}", p.range),
             help: Some(format!("{}: {} ({})", p.name, p.doc, p.range)),

@@ -17,7 +17,7 @@ impl Checker<'_> {
                     pct / 100.0
                 } else {
                     self.errors.push(CheckError::BadConfidence {
-                        value: super::fmt_num(pct),
+                        value: crate::ir::fmt_num(pct),
                         span: span.into(),
                     });
                     0.95
@@ -31,7 +31,7 @@ impl Checker<'_> {
                 Some(t) => {
                     self.errors.push(CheckError::OutOfRange {
                         param: "within".into(),
-                        value: super::fmt_num(t),
+                        value: crate::ir::fmt_num(t),
                         span: e.span.into(),
                         reason: "must be >= 0".into(),
                         help: Some("a tolerance is a non-negative distance in nats".into()),
@@ -50,7 +50,7 @@ impl Checker<'_> {
         let suffix: Vec<String> = self
             .locals
             .iter()
-            .map(|(n, v)| format!("{n}={}", super::fmt_num(*v)))
+            .map(|(n, v)| format!("{n}={}", crate::ir::fmt_num(*v)))
             .collect();
         let title = if suffix.is_empty() {
             c.title.clone()
@@ -102,7 +102,7 @@ impl Checker<'_> {
                 if t < 0.0 {
                     self.errors.push(CheckError::OutOfRange {
                         param: "within".into(),
-                        value: super::fmt_num(t),
+                        value: crate::ir::fmt_num(t),
                         span: tol.span.into(),
                         reason: "must be >= 0".into(),
                         help: Some("a tolerance is a non-negative distance in nats".into()),
@@ -189,7 +189,7 @@ impl Checker<'_> {
             self.locals.push((var.to_string(), v));
             let p = self.prop(body);
             self.locals.pop();
-            parts.push((format!("{var}={}", super::fmt_num(v)), p?));
+            parts.push((format!("{var}={}", crate::ir::fmt_num(v)), p?));
         }
         Some(parts)
     }
@@ -284,8 +284,8 @@ impl Checker<'_> {
                 let label = format!(
                     "{}={} -> {}",
                     curve.var,
-                    super::fmt_num(x[0]),
-                    super::fmt_num(x[1])
+                    crate::ir::fmt_num(x[0]),
+                    crate::ir::fmt_num(x[1])
                 );
                 let cmp = Comparison {
                     op: if increasing { CmpOp::Gt } else { CmpOp::Lt },

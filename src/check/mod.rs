@@ -13,7 +13,7 @@ pub use error::{CheckError, CheckWarning};
 
 use std::collections::HashMap;
 
-use crate::ir::{apply_bin, Build, ClaimFn, Func, Kind, Program, Value};
+use crate::ir::{apply_bin, fmt_num, Build, ClaimFn, Func, Kind, Program, Value};
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
 use scope::{Binding, Scope};
 
@@ -595,14 +595,5 @@ fn keyword_for(k: Kind) -> &'static str {
         Kind::Critic => "critic",
         Kind::Run => "run",
         _ => "let",
-    }
-}
-
-/// Formats a number the way indices are written: `16`, `0.5`.
-pub fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v}")
     }
 }

@@ -15,10 +15,12 @@ mod value;
 pub use args::{Args, ParamError, ParamErrorKind};
 pub(crate) use params::typed_params;
 pub use params::ParamType;
+// The operators and spans of the syntax are part of the checked program too.
 pub use program::{
-    apply_bin, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func, Program,
-    Prop, Quantity, Statistic, TraceRead, TraceStat,
+    apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,
+    Program, Prop, Quantity, Statistic, TraceRead, TraceStat,
 };
+pub use program::{BinOp, CmpOp, Expect, Span};
 pub use run::{Method, NonparamSpec, RunSpec, TrainSpec};
 pub use schema::{param, Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
 pub use value::{Kind, Value};

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use super::RunSpec;
 use crate::bounds::Bound;
 use crate::dist::DataRef;
-use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
+pub use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
 
 #[derive(Debug, Clone, Default)]
 pub struct Program {
@@ -201,5 +201,14 @@ pub fn apply_bin(op: BinOp, a: f64, b: f64) -> f64 {
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
         BinOp::Div => a / b,
+    }
+}
+
+/// Formats a number the way indices are written: `16`, `0.5`.
+pub fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
     }
 }

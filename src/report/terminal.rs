@@ -44,7 +44,7 @@ fn evidence_line(e: &Evidence, conf: f64) -> String {
                 s,
                 "{} = {}; inside the sweep in {:.1}% of bootstrap resamples ({}{seeds})",
                 e.text,
-                crate::check::fmt_num(e.lhs),
+                crate::ir::fmt_num(e.lhs),
                 100.0 * e.margin,
                 e.method
             );

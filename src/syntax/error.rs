@@ -5,7 +5,7 @@ use miette::Diagnostic;
 use thiserror::Error;
 
 use super::ast::Span;
-use super::parser::{rule_name, Rule};
+use super::KEYWORDS;
 
 /// A problem found while parsing. Parsing stops at the first one.
 #[derive(Debug, Clone, Error, Diagnostic, PartialEq)]
@@ -50,19 +50,14 @@ pub enum SyntaxError {
 }
 
 impl SyntaxError {
-    pub(crate) fn from_pest(e: pest::error::Error<Rule>, src: &str) -> Self {
-        use pest::error::{ErrorVariant, InputLocation};
-        let at = match e.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((s, _)) => s,
-        };
-        let (expected, unexpected) = match &e.variant {
-            ErrorVariant::ParsingError {
-                positives,
-                negatives,
-            } => (names(positives), names(negatives)),
-            ErrorVariant::CustomError { message } => (vec![message.clone()], vec![]),
-        };
+    /// The parser stopped at byte `at`, where it `expected` one of some things (in words) or
+    /// found one of `unexpected`.
+    pub(crate) fn unexpected(
+        src: &str,
+        at: usize,
+        expected: Vec<String>,
+        unexpected: Vec<String>,
+    ) -> Self {
         // Point at the offending token (or the end of input).
         let rest = &src[at.min(src.len())..];
         let tok_len = token_len(rest);
@@ -127,19 +122,6 @@ impl SyntaxError {
     }
 }
 
-fn names(rules: &[Rule]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for r in rules {
-        let n = rule_name(r)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("{r:?}").replace("kw_", "`") + "`");
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
-}
-
 fn join_or(items: &[String]) -> String {
     match items {
         [] => String::new(),
@@ -181,28 +163,7 @@ fn hint(before: &str, rest: &str, expected: &[String]) -> Option<String> {
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
-    let is_kw = [
-        "data",
-        "encoder",
-        "critic",
-        "run",
-        "let",
-        "sweep",
-        "claim",
-        "forall",
-        "exists",
-        "in",
-        "and",
-        "at",
-        "within",
-        "expect",
-        "verified",
-        "refuted",
-        "inconclusive",
-        "true",
-        "false",
-    ]
-    .contains(&word.as_str());
+    let is_kw = KEYWORDS.contains(&word.as_str());
     if is_kw && expected.iter().any(|e| e == "a name") {
         return Some(format!(
             "`{word}` is a keyword and cannot be used as a name; pick another name"

@@ -14,8 +14,7 @@ struct MicaParser;
 /// Parses a whole file.
 pub fn parse(src: &str) -> Result<File, SyntaxError> {
     check_nesting(src)?;
-    let mut pairs =
-        MicaParser::parse(Rule::file, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    let mut pairs = MicaParser::parse(Rule::file, src).map_err(|e| syntax_error(e, src))?;
     let file = pairs.next().expect("the file rule always yields one pair");
     let span = span_of(&file);
     let items = file
@@ -50,8 +49,7 @@ fn check_nesting(src: &str) -> Result<(), SyntaxError> {
 /// Parses a single expression (used by tests and by the REPL-like `mica check -e`).
 pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
     check_nesting(src)?;
-    let mut pairs =
-        MicaParser::parse(Rule::expr, src).map_err(|e| SyntaxError::from_pest(e, src))?;
+    let mut pairs = MicaParser::parse(Rule::expr, src).map_err(|e| syntax_error(e, src))?;
     let e = pairs.next().expect("the expr rule always yields one pair");
     if e.as_span().end() != src.trim_end().len() {
         let at = e.as_span().end();
@@ -384,7 +382,37 @@ fn arg(p: Pair<Rule>) -> Result<Arg, SyntaxError> {
 }
 
 /// The friendly name of a grammar rule, as it appears in "expected ..." messages.
-pub(crate) fn rule_name(rule: &Rule) -> Option<&'static str> {
+/// pest's failure as a diagnostic that names what was expected in words, not rule names.
+fn syntax_error(e: pest::error::Error<Rule>, src: &str) -> SyntaxError {
+    use pest::error::{ErrorVariant, InputLocation};
+    let at = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let (expected, unexpected) = match &e.variant {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => (names(positives), names(negatives)),
+        ErrorVariant::CustomError { message } => (vec![message.clone()], vec![]),
+    };
+    SyntaxError::unexpected(src, at, expected, unexpected)
+}
+
+fn names(rules: &[Rule]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rules {
+        let n = rule_name(r)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{r:?}").replace("kw_", "`") + "`");
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+fn rule_name(rule: &Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "end of file",
         Rule::decl_kind => "a declaration (data, encoder, critic, run, let)",

@@ -5,8 +5,8 @@
 use rand::{RngExt as _, SeedableRng};
 
 use super::stats;
+use crate::ir::BinOp;
 use crate::ir::{apply_bin, Agg, CorrMethod, Curve, Quantity, Statistic};
-use crate::syntax::ast::BinOp;
 use crate::train::Results;
 
 /// What evaluation needs besides the quantities: the results, and how to bootstrap.

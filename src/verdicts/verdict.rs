@@ -17,7 +17,7 @@ use rand_distr::{Distribution as _, Normal};
 use super::sample::{boot_rng, curve_matrix, curve_means, resamples, sample, Ctx, Sampled};
 use super::stats::{self, Dist, Estimate};
 use crate::ir::{ClaimSpec, Comparison, Curve, Program, Prop, Quantity};
-use crate::syntax::ast::{CmpOp, Expect};
+use crate::ir::{CmpOp, Expect};
 use crate::train::Results;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
