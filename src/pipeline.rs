@@ -111,6 +111,13 @@ pub fn compile_with_warnings(
     Ok((checked.program, warnings))
 }
 
+/// Parses and checks arbitrary bytes (invalid UTF-8 is read lossily), as the fuzz target in
+/// tests/fuzz and its corpus test do; true if they check clean. It must never panic.
+pub fn check_bytes(data: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(data);
+    compile(&Source::new("fuzz", text.into_owned())).is_ok()
+}
+
 /// Trains, evaluates and decides a checked program.
 pub fn run_program(
     name: &str,
