@@ -48,7 +48,8 @@ impl Checker<'_> {
         }
     }
 
-    /// Assigns arguments to parameters and checks each value.
+    /// Assigns arguments to parameters and checks each value, then the `exactly one of`
+    /// groups, then fills in defaults; every problem is reported.
     pub(crate) fn match_args(
         &mut self,
         entry: &'static Entry,
@@ -60,6 +61,20 @@ impl Checker<'_> {
             values: indexmap::IndexMap::new(),
             call_span: span,
         };
+        let assigned = self.assign_args(entry, args, &mut given, &mut out);
+        let grouped = self.exactly_one_groups(entry, &given, span);
+        let defaulted = self.fill_defaults(entry, &given, &mut out, span);
+        (assigned && grouped && defaulted).then_some(out)
+    }
+
+    /// Positional and named arguments to parameters, each value checked.
+    fn assign_args(
+        &mut self,
+        entry: &'static Entry,
+        args: &[ast::Arg],
+        given: &mut HashMap<&'static str, Span>,
+        out: &mut Args,
+    ) -> bool {
         let mut ok = true;
         let mut seen_named = false;
         for (i, arg) in args.iter().enumerate() {
@@ -124,6 +139,17 @@ impl Checker<'_> {
                 None => ok = false,
             }
         }
+        ok
+    }
+
+    /// Each `exactly one of` group has exactly one member given.
+    fn exactly_one_groups(
+        &mut self,
+        entry: &'static Entry,
+        given: &HashMap<&'static str, Span>,
+        span: Span,
+    ) -> bool {
+        let mut ok = true;
         for group in entry.exactly_one_of {
             let present: Vec<&str> = group
                 .iter()
@@ -154,6 +180,18 @@ impl Checker<'_> {
                 ok = false;
             }
         }
+        ok
+    }
+
+    /// The defaults of parameters not given; a missing required one is an error.
+    fn fill_defaults(
+        &mut self,
+        entry: &'static Entry,
+        given: &HashMap<&'static str, Span>,
+        out: &mut Args,
+        span: Span,
+    ) -> bool {
+        let mut ok = true;
         for p in entry.params {
             if given.contains_key(p.name) {
                 continue;
@@ -181,7 +219,7 @@ impl Checker<'_> {
             };
             out.values.insert(p.name, (v, span));
         }
-        ok.then_some(out)
+        ok
     }
 
     /// Evaluates one argument and checks its type and range.

@@ -10,9 +10,9 @@ use candle_core::Device;
 use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
-use super::fit::fit;
+use super::fit::{fit, Trained};
 use crate::dist::{self, staircase};
-use crate::ir::{Program, TraceRead, TraceStat};
+use crate::ir::{EstimateSpec, Method, NonparamSpec, Program, RunSpec, TraceRead, TraceStat};
 
 /// How to execute a program.
 #[derive(Debug, Clone)]
@@ -194,14 +194,15 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     }
 }
 
+/// Runs one seed of one run and produces its estimates.
 fn run_job(
     program: &Program,
     opts: &ExecOptions,
-    spec: &crate::ir::RunSpec,
+    spec: &RunSpec,
     estimate_ids: &[usize],
     seed: usize,
 ) -> JobOut {
-    let mut out = JobOut {
+    let out = JobOut {
         run: spec.name.clone(),
         seed,
         trace: Vec::new(),
@@ -211,24 +212,55 @@ fn run_job(
         failure: None,
         estimates: Vec::new(),
     };
-    if let crate::ir::Method::Nonparam(np) = &spec.method {
-        let start = std::time::Instant::now();
-        let mut rng = dist::stream(opts.file_seed, seed, "nonparam");
-        let sample = spec.data().dist.sample(np.samples, &mut rng);
-        let value = np.estimator.estimate(&sample);
-        out.seconds = start.elapsed().as_secs_f64();
-        let r = if value.is_finite() {
-            Ok(Evaluation {
-                mean: value,
-                std_err: 0.0,
-                batches: 1,
-            })
-        } else {
-            Err(format!("`{}` gave {value} at seed {seed}", spec.name))
-        };
-        out.estimates = estimate_ids.iter().map(|&i| (i, r.clone())).collect();
-        return out;
+    match &spec.method {
+        Method::Nonparam(np) => nonparam_job(out, opts, spec, np, estimate_ids),
+        Method::Train(_) => train_job(out, program, opts, spec, estimate_ids),
     }
+}
+
+/// A non-neural estimator on one fresh sample: every estimate of the run is its value.
+fn nonparam_job(
+    mut out: JobOut,
+    opts: &ExecOptions,
+    spec: &RunSpec,
+    np: &NonparamSpec,
+    estimate_ids: &[usize],
+) -> JobOut {
+    let seed = out.seed;
+    let start = std::time::Instant::now();
+    let mut rng = dist::stream(opts.file_seed, seed, "nonparam");
+    let sample = np.data.dist.sample(np.samples, &mut rng);
+    let value = np.estimator.estimate(&sample);
+    out.seconds = start.elapsed().as_secs_f64();
+    let r = if value.is_finite() {
+        Ok(Evaluation {
+            mean: value,
+            std_err: 0.0,
+            batches: 1,
+        })
+    } else {
+        Err(format!("`{}` gave {value} at seed {seed}", spec.name))
+    };
+    out.estimates = estimate_ids.iter().map(|&i| (i, r.clone())).collect();
+    out
+}
+
+/// Trains one seed, then reads or evaluates each estimate the program asks of it; a failed or
+/// diverged training gives every estimate that reason instead.
+fn train_job(
+    mut out: JobOut,
+    program: &Program,
+    opts: &ExecOptions,
+    spec: &RunSpec,
+    estimate_ids: &[usize],
+) -> JobOut {
+    let seed = out.seed;
+    let fail_all = |out: &mut JobOut, reason: String| {
+        out.estimates = estimate_ids
+            .iter()
+            .map(|&i| (i, Err(reason.clone())))
+            .collect();
+    };
     let trained = match fit(
         spec,
         opts.steps(spec.steps()),
@@ -240,23 +272,19 @@ fn run_job(
         Err(e) => {
             let reason = format!("training failed: {e}");
             out.failure = Some(reason.clone());
-            out.estimates = estimate_ids
-                .iter()
-                .map(|&i| (i, Err(reason.clone())))
-                .collect();
+            fail_all(&mut out, reason);
             return out;
         }
     };
     out.seconds = trained.seconds;
     out.steps_done = trained.steps_done;
     out.stopped_at = trained.stopped_at;
-    if let Some(d) = trained.diverged {
-        let reason = format!("run `{}` diverged at seed {seed}: {d}", spec.name);
-        out.failure = Some(d);
-        out.estimates = estimate_ids
-            .iter()
-            .map(|&i| (i, Err(reason.clone())))
-            .collect();
+    if let Some(d) = &trained.diverged {
+        out.failure = Some(d.clone());
+        fail_all(
+            &mut out,
+            format!("run `{}` diverged at seed {seed}: {d}", spec.name),
+        );
         return out;
     }
     let steps = match trained.stopped_at {
@@ -265,46 +293,51 @@ fn run_job(
     };
     for &i in estimate_ids {
         let e = &program.estimates[i];
-        if let Some(t) = e.trace {
-            let stages = spec.data().dist.stage_count();
-            out.estimates
-                .push((i, read_trace(&trained.trace, t, steps, stages, &e.label)));
-            continue;
-        }
-        // One held-out stream per seed and batch size, shared by the runs of a file, so that
-        // estimates compared at the same K see the same evaluation samples (paired).
-        let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
-        let Some(bound) = e.bound.as_ref() else {
-            out.estimates.push((
-                i,
-                Err("internal: a trained run's estimate has no bound".into()),
-            ));
-            continue;
-        };
-        let r = evaluate(
-            &trained.critic.with_oracle_shift(bound.optimal_shift()),
-            trained.baseline.as_ref(),
-            bound.as_ref(),
-            spec.data().dist.as_ref(),
-            e.batch,
-            &mut rng,
-            &opts.device,
-        )
-        .map_err(|err| format!("evaluation failed: {err}"))
-        .and_then(|ev| {
-            if ev.mean.is_finite() {
-                Ok(ev)
-            } else {
-                Err(format!(
-                    "`{}` evaluated to {} at seed {seed}",
-                    e.label, ev.mean
-                ))
+        let r = match e.trace {
+            Some(t) => {
+                let stages = spec.data().dist.stage_count();
+                read_trace(&trained.trace, t, steps, stages, &e.label)
             }
-        });
+            None => evaluate_estimate(opts, spec, &trained, e, seed),
+        };
         out.estimates.push((i, r));
     }
     out.trace = trained.trace;
     out
+}
+
+/// A trained critic under an estimate's bound at its batch size, on held-out samples.
+fn evaluate_estimate(
+    opts: &ExecOptions,
+    spec: &RunSpec,
+    trained: &Trained,
+    e: &EstimateSpec,
+    seed: usize,
+) -> Result<Evaluation, String> {
+    // One held-out stream per seed and batch size, shared by the runs of a file, so that
+    // estimates compared at the same K see the same evaluation samples (paired).
+    let mut rng = dist::stream(opts.file_seed, seed, &format!("eval/{}", e.batch));
+    let Some(bound) = e.bound.as_ref() else {
+        return Err("internal: a trained run's estimate has no bound".into());
+    };
+    let ev = evaluate(
+        &trained.critic.with_oracle_shift(bound.optimal_shift()),
+        trained.baseline.as_ref(),
+        bound.as_ref(),
+        spec.data().dist.as_ref(),
+        e.batch,
+        &mut rng,
+        &opts.device,
+    )
+    .map_err(|err| format!("evaluation failed: {err}"))?;
+    if ev.mean.is_finite() {
+        Ok(ev)
+    } else {
+        Err(format!(
+            "`{}` evaluated to {} at seed {seed}",
+            e.label, ev.mean
+        ))
+    }
 }
 
 /// A statistic of the trace points in the second half of one stage.

@@ -7,8 +7,8 @@ use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
 use crate::bounds::LossState;
 use crate::dist::{self, staircase, Sample};
-use crate::ir::RunSpec;
-use crate::nn::{Baseline, Critic};
+use crate::ir::{RunSpec, TrainSpec};
+use crate::nn::{Baseline, Critic, Params};
 
 /// A trained critic and what happened while training it.
 #[derive(Debug)]
@@ -74,23 +74,10 @@ pub fn fit(
         Some(b) => Some(b.build(data.dim_y(), &mut init_rng, device, &mut params)?),
         None => None,
     };
-    let mut opt = AdamW::new(
-        params.vars.clone(),
-        ParamsAdamW {
-            lr: spec_t.lr,
-            beta1: spec_t.beta1,
-            beta2: spec_t.beta2,
-            eps: 1e-8,
-            weight_decay: spec_t.weight_decay,
-        },
-    )?;
+    let mut opt = optimiser(spec_t, &params)?;
     let steps = if trains { steps } else { 0 };
     let stages = data.stage_count();
-    let mut every = (steps / (stages * TRACE_POINTS_PER_STAGE)).max(MIN_TRACE_INTERVAL);
-    if let Some(p) = spec_t.patience {
-        // Early stopping needs several trace points per patience window.
-        every = every.min((p / STOP_WINDOW).max(1));
-    }
+    let every = trace_interval(steps, stages, spec_t.patience);
     let estimate = |x: &Tensor, y: &Tensor| -> Result<f64> {
         let log_b = baseline.as_ref().map(|b| b.forward(y)).transpose()?;
         let v: f32 = bound
@@ -102,7 +89,7 @@ pub fn fit(
     let mut trace = Vec::new();
     let mut diverged = None;
     let mut steps_done = 0;
-    let mut best: Option<(f64, usize, Vec<Tensor>)> = None;
+    let mut stopper = spec_t.patience.map(EarlyStopping::new);
     let mut stopped_at = None;
     for step in 0..steps {
         let stage = staircase::stage_of(step, steps, stages);
@@ -122,26 +109,11 @@ pub fn fit(
         if record {
             let held_out = now.sample(spec_t.batch, &mut trace_rng);
             let (hx, hy) = to_tensors(&held_out, device)?;
-            let est = estimate(&hx, &hy)?;
-            trace.push((step, est));
-            // Early stopping compares the mean of the last STOP_WINDOW trace points: one
-            // held-out batch is too noisy (a lucky batch would stop training at once).
-            if let (Some(patience), true) = (spec_t.patience, trace.len() >= STOP_WINDOW) {
-                let recent = &trace[trace.len() - STOP_WINDOW..];
-                let smoothed = recent.iter().map(|p| p.1).sum::<f64>() / STOP_WINDOW as f64;
-                let improved = best.as_ref().is_none_or(|(b, _, _)| smoothed > *b);
-                if improved && smoothed.is_finite() {
-                    let snapshot = params
-                        .vars
-                        .iter()
-                        .map(|v| v.as_tensor().copy())
-                        .collect::<Result<Vec<_>>>()?;
-                    best = Some((smoothed, step, snapshot));
-                } else if let Some((_, at, _)) = &best {
-                    if step - at >= patience {
-                        stopped_at = Some(*at);
-                        break;
-                    }
+            trace.push((step, estimate(&hx, &hy)?));
+            if let Some(s) = stopper.as_mut() {
+                if let Some(at) = s.observe(&trace, step, &params)? {
+                    stopped_at = Some(at);
+                    break;
                 }
             }
         }
@@ -153,10 +125,8 @@ pub fn fit(
         steps_done = step + 1;
     }
     // Early stopping keeps the parameters of the best held-out estimate.
-    if let (Some(_), Some((_, _, snapshot))) = (stopped_at, &best) {
-        for (v, t) in params.vars.iter().zip(snapshot) {
-            v.set(t)?;
-        }
+    if let (Some(_), Some(s)) = (stopped_at, &stopper) {
+        s.restore(&params)?;
     }
     Ok(Trained {
         critic,
@@ -167,6 +137,87 @@ pub fn fit(
         steps_done,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// AdamW with the run's settings (plain Adam at weight decay 0).
+fn optimiser(spec: &TrainSpec, params: &Params) -> Result<AdamW> {
+    AdamW::new(
+        params.vars.clone(),
+        ParamsAdamW {
+            lr: spec.lr,
+            beta1: spec.beta1,
+            beta2: spec.beta2,
+            eps: 1e-8,
+            weight_decay: spec.weight_decay,
+        },
+    )
+}
+
+/// Steps between trace points: `TRACE_POINTS_PER_STAGE` per stage, at most every
+/// `MIN_TRACE_INTERVAL` steps, and several per patience window under early stopping.
+fn trace_interval(steps: usize, stages: usize, patience: Option<usize>) -> usize {
+    let every = (steps / (stages * TRACE_POINTS_PER_STAGE)).max(MIN_TRACE_INTERVAL);
+    match patience {
+        Some(p) => every.min((p / STOP_WINDOW).max(1)),
+        None => every,
+    }
+}
+
+/// Early stopping on the held-out trace: the mean of its last `STOP_WINDOW` points (one
+/// held-out batch is too noisy: a lucky batch would stop training at once) must beat its best
+/// within `patience` steps; the parameters of the best are kept.
+struct EarlyStopping {
+    patience: usize,
+    /// (smoothed estimate, step, parameters) of the best point so far.
+    best: Option<(f64, usize, Vec<Tensor>)>,
+}
+
+impl EarlyStopping {
+    fn new(patience: usize) -> Self {
+        EarlyStopping {
+            patience,
+            best: None,
+        }
+    }
+
+    /// Takes the trace after a new point at `step`; the step whose critic to keep once the
+    /// best is `patience` steps old.
+    fn observe(
+        &mut self,
+        trace: &[(usize, f64)],
+        step: usize,
+        params: &Params,
+    ) -> Result<Option<usize>> {
+        if trace.len() < STOP_WINDOW {
+            return Ok(None);
+        }
+        let recent = &trace[trace.len() - STOP_WINDOW..];
+        let smoothed = recent.iter().map(|p| p.1).sum::<f64>() / STOP_WINDOW as f64;
+        let improved = self.best.as_ref().is_none_or(|(b, _, _)| smoothed > *b);
+        if improved && smoothed.is_finite() {
+            let snapshot = params
+                .vars
+                .iter()
+                .map(|v| v.as_tensor().copy())
+                .collect::<Result<Vec<_>>>()?;
+            self.best = Some((smoothed, step, snapshot));
+        } else if let Some((_, at, _)) = &self.best {
+            if step - at >= self.patience {
+                return Ok(Some(*at));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Puts the best parameters back.
+    fn restore(&self, params: &Params) -> Result<()> {
+        if let Some((_, _, snapshot)) = &self.best {
+            for (v, t) in params.vars.iter().zip(snapshot) {
+                v.set(t)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Scales all gradients so that their global L2 norm is at most `max_norm`.
