@@ -17,10 +17,6 @@ impl Bound for Dv {
         diagonal(s)?.mean_all()? - log_mean_exp_offdiag(s)?
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         false
     }

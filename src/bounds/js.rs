@@ -33,10 +33,6 @@ impl Bound for Js {
         js_objective(s)?.neg()
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         true
     }

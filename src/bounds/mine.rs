@@ -51,10 +51,6 @@ impl Bound for Mine {
         (diagonal(s)?.mean_all()? - partition)?.neg()
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         false
     }

@@ -42,8 +42,11 @@ pub trait Bound: Send + Sync + fmt::Debug {
     ) -> Result<Tensor> {
         self.estimate_with(scores, log_baseline)?.neg()
     }
-    /// The largest value the estimate can take at batch size K, whatever the critic.
-    fn ceiling(&self, k: usize) -> Option<f64>;
+    /// The largest value the estimate can take at batch size K, whatever the critic; `None`
+    /// (the default) for bounds that can take any value.
+    fn ceiling(&self, _k: usize) -> Option<f64> {
+        None
+    }
     /// Whether the estimate is a lower bound on I(X;Y) in expectation for every critic.
     fn is_lower_bound(&self) -> bool;
     /// The constant c such that ln r + c is this bound's optimal critic (NWJ: 1; InfoNCE, DV:

@@ -19,10 +19,6 @@ impl Bound for Nwj {
         diagonal(s)?.mean_all()? - partition
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         true
     }

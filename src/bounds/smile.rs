@@ -32,10 +32,6 @@ impl Bound for Smile {
         js_objective(s)?.neg()
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         false
     }

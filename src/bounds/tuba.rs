@@ -34,10 +34,6 @@ impl Bound for Tuba {
         tuba(&shift_rows(s, log_baseline)?)
     }
 
-    fn ceiling(&self, _k: usize) -> Option<f64> {
-        None
-    }
-
     fn is_lower_bound(&self) -> bool {
         true
     }

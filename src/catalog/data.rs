@@ -5,14 +5,14 @@
 
 use crate::dist::additive::AdditiveUniform;
 use crate::dist::bsc::Bsc;
-use crate::dist::combine::{Aug, Augmented, Pair};
+use crate::dist::combine::Pair;
 use crate::dist::discrete_copy::DiscreteCopy;
 use crate::dist::gaussian::Gaussian;
 use crate::dist::independent::Independent;
 use crate::dist::multinormal::{Covariance, GaussianBlocks};
 use crate::dist::staircase::Staircase;
 use crate::dist::student::Student;
-use crate::dist::transform::{named_map, Map, Transformed};
+use crate::dist::transform::{named_map, Map, Side, Transformed};
 use crate::dist::{DataDecl, DataRef};
 use crate::ir::{
     param, Args, Build, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range, Ty, Value,
@@ -290,9 +290,10 @@ pub static DUPLICATE_X: Entry = Entry {
     )],
     exactly_one_of: &[],
     build: Build::Value(|args| {
-        Ok(Value::Data(DataDecl::new(Augmented {
+        Ok(Value::Data(DataDecl::new(Transformed {
             base: args.data("data")?,
-            kind: Aug::DuplicateX,
+            x: Side::Duplicated,
+            y: Side::Same,
         })))
     }),
 };
@@ -324,9 +325,10 @@ pub static APPEND_FUNCTION_OF_Y: Entry = Entry {
 fn build_append(args: &Args) -> Result<Value, ParamError> {
     let map = named_map(args.symbol("fn")?)
         .ok_or_else(|| ParamError::new(ParamErrorKind::OutOfRange, "fn", "unknown function"))?;
-    Ok(Value::Data(DataDecl::new(Augmented {
+    Ok(Value::Data(DataDecl::new(Transformed {
         base: args.data("data")?,
-        kind: Aug::AppendY(map),
+        x: Side::Same,
+        y: Side::Appended(map),
     })))
 }
 
@@ -361,11 +363,11 @@ fn transformed(args: &Args, map: Map) -> Result<Value, ParamError> {
             .help("use `on: x` or `on: y` to pick a 1-dimensional variable"));
         }
     }
+    let side = |on: bool| if on { Side::Mapped(map) } else { Side::Same };
     Ok(Value::Data(DataDecl::new(Transformed {
         base,
-        map,
-        on_x,
-        on_y,
+        x: side(on_x),
+        y: side(on_y),
     })))
 }
 

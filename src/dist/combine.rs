@@ -1,8 +1,7 @@
-//! Combinators for Song and Ermon's self-consistency tests (ICLR 2020): `pair(a, b)` puts
-//! independent samples side by side (MI adds), `duplicate_x(a)` and
-//! `append_function_of_y(a, fn)` add a deterministic copy (data processing: MI unchanged).
+//! `pair(a, b)`, for Song and Ermon's self-consistency tests (ICLR 2020): independent samples
+//! side by side, so the MI adds. (`duplicate_x` and `append_function_of_y`, which add a
+//! deterministic copy, are sides of a `transform::Transformed`.)
 
-use super::transform::Map;
 use super::{DataRef, Distribution, Rng, Sample, Truth};
 
 #[derive(Debug)]
@@ -54,64 +53,5 @@ impl Distribution for Pair {
             self.a.dist.pointwise_mi(&x[..ax], &y[..ay])?
                 + self.b.dist.pointwise_mi(&x[ax..], &y[ay..])?,
         )
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-pub enum Aug {
-    DuplicateX,
-    AppendY(Map),
-}
-
-#[derive(Debug)]
-pub struct Augmented {
-    pub base: DataRef,
-    pub kind: Aug,
-}
-
-impl Distribution for Augmented {
-    fn dim_x(&self) -> usize {
-        let d = self.base.dist.dim_x();
-        match self.kind {
-            Aug::DuplicateX => 2 * d,
-            Aug::AppendY(_) => d,
-        }
-    }
-
-    fn dim_y(&self) -> usize {
-        let d = self.base.dist.dim_y();
-        match self.kind {
-            Aug::DuplicateX => d,
-            Aug::AppendY(m) => d + m.out_dim(d),
-        }
-    }
-
-    fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
-        let s = self.base.dist.sample(n, rng);
-        let (dx, dy) = (s.dim_x, s.dim_y);
-        let (x, y) = match self.kind {
-            Aug::DuplicateX => (interleave(&s.x, dx, &s.x, dx, n), s.y),
-            Aug::AppendY(m) => {
-                let f = super::transform::map_rows(&s.y, dy, &m);
-                let y = interleave(&s.y, dy, &f, m.out_dim(dy), n);
-                (s.x, y)
-            }
-        };
-        Sample {
-            n,
-            dim_x: self.dim_x(),
-            dim_y: self.dim_y(),
-            x,
-            y,
-        }
-    }
-
-    fn truth(&self) -> Truth {
-        self.base.dist.truth()
-    }
-
-    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
-        let (dx, dy) = (self.base.dist.dim_x(), self.base.dist.dim_y());
-        self.base.dist.pointwise_mi(&x[..dx], &y[..dy])
     }
 }

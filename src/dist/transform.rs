@@ -142,13 +142,67 @@ impl Map {
     }
 }
 
-/// A base distribution with a map applied to X, Y or both.
+/// How one side (X or Y) of a base distribution is seen: unchanged, through a map, or with a
+/// deterministic copy beside it. Each is injective with a left inverse, so the MI and the
+/// pointwise MI are the base's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Side {
+    Same,
+    /// `map(v)`
+    Mapped(Map),
+    /// `[v, v]` (duplicate_x)
+    Duplicated,
+    /// `[v, map(v)]` (append_function_of_y)
+    Appended(Map),
+}
+
+impl Side {
+    /// The width of a side whose base width is `d`.
+    pub fn out_dim(&self, d: usize) -> usize {
+        match self {
+            Side::Same => d,
+            Side::Mapped(m) => m.out_dim(d),
+            Side::Duplicated => 2 * d,
+            Side::Appended(m) => d + m.out_dim(d),
+        }
+    }
+
+    /// Each row of a row-major matrix with `d` columns, seen through this side.
+    fn forward_rows(&self, v: Vec<f64>, d: usize) -> Vec<f64> {
+        match self {
+            Side::Same => v,
+            Side::Mapped(m) => map_rows(&v, d, m),
+            Side::Duplicated | Side::Appended(_) => {
+                let mut out = Vec::with_capacity(self.out_dim(v.len()));
+                for row in v.chunks(d) {
+                    out.extend_from_slice(row);
+                    match self {
+                        Side::Appended(m) => m.forward_into(row, &mut out),
+                        _ => out.extend_from_slice(row),
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// The base row behind one row of this side (`d`: the base width); `None` off the image.
+    fn inverse(&self, row: &[f64], d: usize) -> Option<Vec<f64>> {
+        match self {
+            Side::Same => Some(row.to_vec()),
+            Side::Mapped(m) => m.inverse(row),
+            Side::Duplicated | Side::Appended(_) => Some(row[..d].to_vec()),
+        }
+    }
+}
+
+/// A base distribution with each side seen through a [`Side`]: the transforms (a map on X, Y
+/// or both) and the self-consistency combinators `duplicate_x` and `append_function_of_y`.
 #[derive(Debug)]
 pub struct Transformed {
     pub base: DataRef,
-    pub map: Map,
-    pub on_x: bool,
-    pub on_y: bool,
+    pub x: Side,
+    pub y: Side,
 }
 
 /// Applies `map` to each row of a row-major matrix with `d` columns.
@@ -162,41 +216,21 @@ pub(crate) fn map_rows(v: &[f64], d: usize, map: &Map) -> Vec<f64> {
 
 impl Distribution for Transformed {
     fn dim_x(&self) -> usize {
-        let d = self.base.dist.dim_x();
-        if self.on_x {
-            self.map.out_dim(d)
-        } else {
-            d
-        }
+        self.x.out_dim(self.base.dist.dim_x())
     }
 
     fn dim_y(&self) -> usize {
-        let d = self.base.dist.dim_y();
-        if self.on_y {
-            self.map.out_dim(d)
-        } else {
-            d
-        }
+        self.y.out_dim(self.base.dist.dim_y())
     }
 
     fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
         let s = self.base.dist.sample(n, rng);
-        let x = if self.on_x {
-            map_rows(&s.x, s.dim_x, &self.map)
-        } else {
-            s.x
-        };
-        let y = if self.on_y {
-            map_rows(&s.y, s.dim_y, &self.map)
-        } else {
-            s.y
-        };
         Sample {
             n,
             dim_x: self.dim_x(),
             dim_y: self.dim_y(),
-            x,
-            y,
+            x: self.x.forward_rows(s.x, s.dim_x),
+            y: self.y.forward_rows(s.y, s.dim_y),
         }
     }
 
@@ -205,16 +239,8 @@ impl Distribution for Transformed {
     }
 
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
-        let bx = if self.on_x {
-            self.map.inverse(x)?
-        } else {
-            x.to_vec()
-        };
-        let by = if self.on_y {
-            self.map.inverse(y)?
-        } else {
-            y.to_vec()
-        };
+        let (dx, dy) = (self.base.dist.dim_x(), self.base.dist.dim_y());
+        let (bx, by) = (self.x.inverse(x, dx)?, self.y.inverse(y, dy)?);
         self.base.dist.pointwise_mi(&bx, &by)
     }
 }
