@@ -31,7 +31,7 @@ pub mod ir;
 // L3: the catalogue of entries
 pub mod catalog;
 // L4: AST -> ir::Program
-pub mod check;
+mod check;
 // L5: ir::Program -> per-seed results
 pub mod train;
 // L6: results -> verdicts

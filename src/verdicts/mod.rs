@@ -1,9 +1,9 @@
-//! Phase 5: from per-seed results to verdicts. `sample` evaluates quantities seed by seed,
-//! `stats` forms confidence intervals, `verdict` decides each claim.
+//! L6, verdicts: from a checked program and its per-seed results to a verdict per claim.
+//! `sample` evaluates quantities seed by seed, `stats` forms confidence intervals, `verdict`
+//! decides each claim and controls the error across a file.
 
 mod sample;
-pub mod stats;
+pub(crate) mod stats;
 mod verdict;
 
-pub use sample::{Ctx, Sampled};
 pub use verdict::{evaluate_claims, ClaimResult, Evidence, Settings, Verdict};
