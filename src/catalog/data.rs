@@ -1,7 +1,10 @@
 //! The distribution entries: families with known ground truth, MI-preserving transforms,
-//! combinators and the staircase. Each adapts its checked arguments to a constructor in
-//! `dist` and reports what no signature range can express (an MI that needs rho = 1, a
-//! swiss roll of a 2-dimensional variable) at the argument responsible.
+//! combinators and the staircase. Each declares its parameters once, as a typed struct, and
+//! adapts them to a constructor in `dist`, reporting what no signature range can express (an
+//! MI that needs rho = 1, a swiss roll of a 2-dimensional variable) at the argument
+//! responsible.
+
+use std::sync::Arc;
 
 use crate::dist::additive::AdditiveUniform;
 use crate::dist::bsc::Bsc;
@@ -13,64 +16,99 @@ use crate::dist::multinormal::{Covariance, GaussianBlocks};
 use crate::dist::staircase::Staircase;
 use crate::dist::student::Student;
 use crate::dist::transform::{named_map, Map, Side, Transformed};
-use crate::dist::{DataDecl, DataRef};
+use crate::dist::{DataDecl, DataRef, Distribution};
 use crate::ir::{
-    param, Args, Build, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range, Ty, Value,
+    typed_params, Args, Build, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind,
+    Range, Ty, Value,
 };
-// src/dist/gaussian.rs
+
+/// A distribution entry.
+const fn data(
+    name: &'static str,
+    doc: &'static str,
+    params: &'static [Param],
+    build: BuildFn,
+) -> Entry {
+    Entry {
+        name,
+        kind: Kind::Data,
+        doc,
+        params,
+        exactly_one_of: &[],
+        build: Build::Value(build),
+    }
+}
+
+fn value(d: impl Distribution + 'static) -> Result<Value, ParamError> {
+    Ok(Value::Data(DataDecl::new(d)))
+}
+
+typed_params! {
+    pub struct GaussianArgs {
+        dim: usize = Default::Required, Range::between(1.0, 100_000.0), "dimension of x and of y";
+        rho: Option<f64> = Default::Optional, Range::half_open(0.0, 1.0), "per-coordinate correlation";
+        mi: Option<f64> = Default::Optional, Range::at_least(0.0), "target MI in nats (rho is solved from it)";
+    }
+}
+
 pub static GAUSSIAN: Entry = Entry {
-    name: "gaussian",
-    kind: Kind::Data,
-    doc: "correlated Gaussian: x ~ N(0, I), y = rho x + sqrt(1-rho^2) eps per coordinate; MI = -(dim/2) ln(1-rho^2)",
-    params: &[
-        param("dim", Ty::Int, Default::Required, Range::between(1.0, 100_000.0), "dimension of x and of y"),
-        param("rho", Ty::Number, Default::Optional, Range::half_open(0.0, 1.0), "per-coordinate correlation"),
-        param("mi", Ty::Number, Default::Optional, Range::at_least(0.0), "target MI in nats (rho is solved from it)"),
-    ],
     exactly_one_of: &[&["rho", "mi"]],
-    build: Build::Value(build_gaussian),
+    ..data(
+        "gaussian",
+        "correlated Gaussian: x ~ N(0, I), y = rho x + sqrt(1-rho^2) eps per coordinate; MI = -(dim/2) ln(1-rho^2)",
+        GaussianArgs::PARAMS,
+        build_gaussian,
+    )
 };
 
 fn build_gaussian(args: &Args) -> Result<Value, ParamError> {
-    let dim = args.int("dim")?;
-    let rho = match args.opt_num("rho") {
-        Some(r) => r,
-        None => {
-            let mi = args.num("mi")?;
-            let rho = Gaussian::rho_for_mi(dim, mi);
+    let a = GaussianArgs::read(args)?;
+    let rho = match (a.rho, a.mi) {
+        (Some(r), _) => r,
+        (None, mi) => {
+            let mi = mi.unwrap_or(0.0);
+            let rho = Gaussian::rho_for_mi(a.dim, mi);
             if rho >= 1.0 {
                 return Err(ParamError::new(
                     ParamErrorKind::OutOfRange,
                     "mi",
-                    format!("an MI of {mi} nats needs a correlation that rounds to 1 in {dim} dimensions"),
+                    format!(
+                        "an MI of {mi} nats needs a correlation that rounds to 1 in {} dimensions",
+                        a.dim
+                    ),
                 )
-                .help("ask for less MI per dimension (mi / dim below about 18 nats) or raise dim"));
+                .help(
+                    "ask for less MI per dimension (mi / dim below about 18 nats) or raise dim",
+                ));
             }
             rho
         }
     };
-    Ok(Value::Data(DataDecl::new(Gaussian { dim, rho })))
+    value(Gaussian { dim: a.dim, rho })
 }
 
-// src/dist/student.rs
-pub static STUDENT: Entry = Entry {
-    name: "student",
-    kind: Kind::Data,
-    doc: "multivariate Student-t: MI = Gaussian MI of the dispersion + a digamma correction (> 0 even for identity)",
-    params: &[
-        param("dim_x", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of x"),
-        param("dim_y", Ty::Int, Default::Required, Range::between(1.0, 512.0), "dimension of y"),
-        param("dof", Ty::Number, Default::Required, Range::above(0.0), "degrees of freedom nu"),
-        param("dispersion", Ty::Of(Kind::Covariance), Default::Optional, Range::ANY, "dispersion matrix (identity if omitted)"),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_student),
-};
+typed_params! {
+    pub struct StudentArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";
+        dof: f64 = Default::Required, Range::above(0.0), "degrees of freedom nu";
+        dispersion: Option<Arc<Covariance>> = Default::Optional, Range::ANY,
+            "dispersion matrix (identity if omitted)";
+    }
+}
+
+pub static STUDENT: Entry = data(
+    "student",
+    "multivariate Student-t: MI = Gaussian MI of the dispersion + a digamma correction (> 0 even for identity)",
+    StudentArgs::PARAMS,
+    build_student,
+);
 
 fn build_student(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy, nu) = (args.int("dim_x")?, args.int("dim_y")?, args.num("dof")?);
-    let cov = match args.get("dispersion") {
-        Some(Value::Covariance(c)) => {
+    let a = StudentArgs::read(args)?;
+    let (dx, dy) = (a.dim_x, a.dim_y);
+    let cov = match a.dispersion {
+        Some(c) => {
             if c.dim_x != dx || c.dim_y != dy {
                 return Err(ParamError::new(
                     ParamErrorKind::Shape,
@@ -81,9 +119,9 @@ fn build_student(args: &Args) -> Result<Value, ParamError> {
                     ),
                 ));
             }
-            (**c).clone()
+            (*c).clone()
         }
-        _ => Covariance::identity(dx, dy),
+        None => Covariance::identity(dx, dy),
     };
     let g = GaussianBlocks::new(&cov).ok_or_else(|| {
         ParamError::new(
@@ -92,265 +130,232 @@ fn build_student(args: &Args) -> Result<Value, ParamError> {
             "not positive definite",
         )
     })?;
-    Ok(Value::Data(DataDecl::new(Student { g, nu })))
+    value(Student { g, nu: a.dof })
 }
 
-// src/dist/additive.rs
-pub static ADDITIVE: Entry = Entry {
-    name: "additive_uniform",
-    kind: Kind::Data,
-    doc: "X ~ U(0,1), Y = X + U(-eps, eps); MI = eps - ln(2 eps) if eps <= 1/2, else 1/(4 eps)",
-    params: &[param(
-        "eps",
-        Ty::Number,
-        Default::Required,
-        Range::above(0.0),
-        "half-width of the noise",
-    )],
-    exactly_one_of: &[],
-    build: Build::Value(build_additive),
-};
-
-fn build_additive(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(AdditiveUniform {
-        eps: args.num("eps")?,
-    })))
+typed_params! {
+    pub struct AdditiveArgs {
+        eps: f64 = Default::Required, Range::above(0.0), "half-width of the noise";
+    }
 }
 
-// src/dist/discrete_copy.rs
-pub static DISCRETE_COPY: Entry = Entry {
-    name: "discrete_copy",
-    kind: Kind::Data,
-    doc: "X uniform on `symbols` values, Y = X; MI = ln(symbols)",
-    params: &[param(
-        "symbols",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 1e12),
-        "number of symbols M",
-    )],
-    exactly_one_of: &[],
-    build: Build::Value(build_discrete_copy),
-};
+pub static ADDITIVE: Entry = data(
+    "additive_uniform",
+    "X ~ U(0,1), Y = X + U(-eps, eps); MI = eps - ln(2 eps) if eps <= 1/2, else 1/(4 eps)",
+    AdditiveArgs::PARAMS,
+    |args| {
+        value(AdditiveUniform {
+            eps: AdditiveArgs::read(args)?.eps,
+        })
+    },
+);
 
-fn build_discrete_copy(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(DiscreteCopy {
-        symbols: args.int("symbols")?,
-    })))
+typed_params! {
+    pub struct DiscreteCopyArgs {
+        symbols: usize = Default::Required, Range::between(1.0, 1e12), "number of symbols M";
+    }
 }
 
-// src/dist/bsc.rs
-pub static BSC: Entry = Entry {
-    name: "bsc",
-    kind: Kind::Data,
-    doc: "binary symmetric channel: uniform bit X, Y = X flipped with probability p; MI = ln 2 - H_b(p)",
-    params: &[param("p", Ty::Number, Default::Required, Range { min: Some((0.0, true)), max: Some((1.0, true)) }, "crossover probability")],
-    exactly_one_of: &[],
-    build: Build::Value(build_bsc),
-};
+pub static DISCRETE_COPY: Entry = data(
+    "discrete_copy",
+    "X uniform on `symbols` values, Y = X; MI = ln(symbols)",
+    DiscreteCopyArgs::PARAMS,
+    |args| {
+        let symbols = DiscreteCopyArgs::read(args)?.symbols;
+        value(DiscreteCopy { symbols })
+    },
+);
 
-fn build_bsc(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(Bsc { p: args.num("p")? })))
+typed_params! {
+    pub struct BscArgs {
+        p: f64 = Default::Required, Range::between(0.0, 1.0), "crossover probability";
+    }
 }
 
-// src/dist/independent.rs
-pub static INDEPENDENT: Entry = Entry {
-    name: "independent",
-    kind: Kind::Data,
-    doc: "independent standard normal X and Y; MI = 0 exactly",
-    params: &[
-        param(
-            "dim_x",
-            Ty::Int,
-            Default::Required,
-            Range::between(1.0, 100_000.0),
-            "dimension of x",
-        ),
-        param(
-            "dim_y",
-            Ty::Int,
-            Default::Required,
-            Range::between(1.0, 100_000.0),
-            "dimension of y",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_independent),
-};
+pub static BSC: Entry = data(
+    "bsc",
+    "binary symmetric channel: uniform bit X, Y = X flipped with probability p; MI = ln 2 - H_b(p)",
+    BscArgs::PARAMS,
+    |args| {
+        value(Bsc {
+            p: BscArgs::read(args)?.p,
+        })
+    },
+);
 
-fn build_independent(args: &Args) -> Result<Value, ParamError> {
-    Ok(Value::Data(DataDecl::new(Independent {
-        dim_x: args.int("dim_x")?,
-        dim_y: args.int("dim_y")?,
-    })))
+typed_params! {
+    pub struct IndependentArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 100_000.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 100_000.0), "dimension of y";
+    }
 }
 
-// src/dist/staircase.rs
-pub static STAIRCASE: Entry = Entry {
-    name: "staircase",
-    kind: Kind::Data,
-    doc: "trains through the stages in turn (equal shares of the steps); after training it is the last stage",
-    params: &[param(
-        "stages",
-        Ty::ListOf(Kind::Data),
-        Default::Required,
-        Range::ANY,
-        "[d1, d2, ...]: distributions of equal widths, in training order",
-    )],
-    exactly_one_of: &[],
-    build: Build::Value(|args| {
-        let Value::List(items) = args.value("stages")? else {
-            return Err(ParamError::new(ParamErrorKind::Conflict, "stages", "internal: not a list"));
-        };
-        let stages: Vec<DataRef> = items
-            .iter()
-            .filter_map(|v| match v {
-                Value::Data(d) => Some(d.clone()),
-                _ => None,
-            })
-            .collect();
-        let Some(first) = stages.first() else {
-            return Err(ParamError::new(
-                ParamErrorKind::OutOfRange,
-                "stages",
-                "a staircase needs at least one stage",
-            ));
-        };
-        let (dx, dy) = (first.dist.dim_x(), first.dist.dim_y());
-        if let Some((i, d)) = stages
-            .iter()
-            .enumerate()
-            .find(|(_, d)| (d.dist.dim_x(), d.dist.dim_y()) != (dx, dy))
-        {
-            return Err(ParamError::new(
-                ParamErrorKind::Shape,
-                "stages",
-                format!(
-                    "stage {} is {} + {} wide but stage 1 is {dx} + {dy}",
-                    i + 1,
-                    d.dist.dim_x(),
-                    d.dist.dim_y()
-                ),
-            )
-            .help("one critic trains on every stage, so all stages need the same widths"));
-        }
-        if stages.iter().any(|d| d.dist.stage_count() > 1) {
-            return Err(ParamError::new(
-                ParamErrorKind::Conflict,
-                "stages",
-                "a stage cannot itself be a staircase",
-            )
-            .help("list the inner staircase's stages instead"));
-        }
-        Ok(Value::Data(DataDecl::new(Staircase { stages })))
-    }),
-};
+pub static INDEPENDENT: Entry = data(
+    "independent",
+    "independent standard normal X and Y; MI = 0 exactly",
+    IndependentArgs::PARAMS,
+    |args| {
+        let a = IndependentArgs::read(args)?;
+        value(Independent {
+            dim_x: a.dim_x,
+            dim_y: a.dim_y,
+        })
+    },
+);
 
-// src/dist/combine.rs
-pub static PAIR: Entry = Entry {
-    name: "pair",
-    kind: Kind::Data,
-    doc:
-        "independent samples of a and b side by side: X = [Xa, Xb], Y = [Ya, Yb]; MI = I(a) + I(b)",
-    params: &[
-        param(
-            "a",
-            Ty::Of(Kind::Data),
-            Default::Required,
-            Range::ANY,
-            "first distribution",
-        ),
-        param(
-            "b",
-            Ty::Of(Kind::Data),
-            Default::Required,
-            Range::ANY,
-            "second distribution",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(|args| {
-        Ok(Value::Data(DataDecl::new(Pair {
-            a: args.data("a")?,
-            b: args.data("b")?,
-        })))
-    }),
-};
+typed_params! {
+    pub struct StaircaseArgs {
+        stages: Vec<DataRef> = Default::Required, Range::ANY,
+            "[d1, d2, ...]: distributions of equal widths, in training order";
+    }
+}
 
-pub static DUPLICATE_X: Entry = Entry {
-    name: "duplicate_x",
-    kind: Kind::Data,
-    doc: "X' = [X, X]; MI unchanged (data processing)",
-    params: &[param(
-        "data",
-        Ty::Of(Kind::Data),
-        Default::Required,
-        Range::ANY,
-        "the distribution",
-    )],
-    exactly_one_of: &[],
-    build: Build::Value(|args| {
-        Ok(Value::Data(DataDecl::new(Transformed {
-            base: args.data("data")?,
+pub static STAIRCASE: Entry = data(
+    "staircase",
+    "trains through the stages in turn (equal shares of the steps); after training it is the last stage",
+    StaircaseArgs::PARAMS,
+    build_staircase,
+);
+
+fn build_staircase(args: &Args) -> Result<Value, ParamError> {
+    let stages = StaircaseArgs::read(args)?.stages;
+    let Some(first) = stages.first() else {
+        return Err(ParamError::new(
+            ParamErrorKind::OutOfRange,
+            "stages",
+            "a staircase needs at least one stage",
+        ));
+    };
+    let (dx, dy) = (first.dist.dim_x(), first.dist.dim_y());
+    if let Some((i, d)) = stages
+        .iter()
+        .enumerate()
+        .find(|(_, d)| (d.dist.dim_x(), d.dist.dim_y()) != (dx, dy))
+    {
+        return Err(ParamError::new(
+            ParamErrorKind::Shape,
+            "stages",
+            format!(
+                "stage {} is {} + {} wide but stage 1 is {dx} + {dy}",
+                i + 1,
+                d.dist.dim_x(),
+                d.dist.dim_y()
+            ),
+        )
+        .help("one critic trains on every stage, so all stages need the same widths"));
+    }
+    if stages.iter().any(|d| d.dist.stage_count() > 1) {
+        return Err(ParamError::new(
+            ParamErrorKind::Conflict,
+            "stages",
+            "a stage cannot itself be a staircase",
+        )
+        .help("list the inner staircase's stages instead"));
+    }
+    value(Staircase { stages })
+}
+
+typed_params! {
+    pub struct PairArgs {
+        a: DataRef = Default::Required, Range::ANY, "first distribution";
+        b: DataRef = Default::Required, Range::ANY, "second distribution";
+    }
+}
+
+pub static PAIR: Entry = data(
+    "pair",
+    "independent samples of a and b side by side: X = [Xa, Xb], Y = [Ya, Yb]; MI = I(a) + I(b)",
+    PairArgs::PARAMS,
+    |args| {
+        let PairArgs { a, b } = PairArgs::read(args)?;
+        value(Pair { a, b })
+    },
+);
+
+typed_params! {
+    pub struct DuplicateXArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution";
+    }
+}
+
+pub static DUPLICATE_X: Entry = data(
+    "duplicate_x",
+    "X' = [X, X]; MI unchanged (data processing)",
+    DuplicateXArgs::PARAMS,
+    |args| {
+        value(Transformed {
+            base: DuplicateXArgs::read(args)?.data,
             x: Side::Duplicated,
             y: Side::Same,
-        })))
-    }),
-};
+        })
+    },
+);
 
-pub static APPEND_FUNCTION_OF_Y: Entry = Entry {
-    name: "append_function_of_y",
-    kind: Kind::Data,
-    doc: "Y' = [Y, fn(Y)]; MI unchanged (data processing)",
-    params: &[
-        param(
-            "data",
-            Ty::Of(Kind::Data),
-            Default::Required,
-            Range::ANY,
-            "the distribution",
-        ),
-        param(
-            "fn",
-            Ty::Choice(&["normal_cdf", "half_cube", "asinh", "wiggly"]),
-            Default::Sym("half_cube"),
-            Range::ANY,
-            "the function of Y to append",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_append),
-};
-
-fn build_append(args: &Args) -> Result<Value, ParamError> {
-    let map = named_map(args.symbol("fn")?)
-        .ok_or_else(|| ParamError::new(ParamErrorKind::OutOfRange, "fn", "unknown function"))?;
-    Ok(Value::Data(DataDecl::new(Transformed {
-        base: args.data("data")?,
-        x: Side::Same,
-        y: Side::Appended(map),
-    })))
+typed_params! {
+    pub struct AppendArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution";
+        r#fn: String = Default::Sym("half_cube"), Range::ANY, "the function of Y to append",
+            as Ty::Choice(&["normal_cdf", "half_cube", "asinh", "wiggly"]);
+    }
 }
 
-// transform.rs
-const DATA: Param = param(
-    "data",
-    Ty::Of(Kind::Data),
-    Default::Required,
-    Range::ANY,
-    "the distribution to transform",
-);
-const ON: Param = param(
-    "on",
-    Ty::Choice(&["x", "y", "both"]),
-    Default::Sym("both"),
-    Range::ANY,
-    "which variable to transform",
+pub static APPEND_FUNCTION_OF_Y: Entry = data(
+    "append_function_of_y",
+    "Y' = [Y, fn(Y)]; MI unchanged (data processing)",
+    AppendArgs::PARAMS,
+    |args| {
+        let a = AppendArgs::read(args)?;
+        let map = named_map(&a.r#fn)
+            .ok_or_else(|| ParamError::new(ParamErrorKind::OutOfRange, "fn", "unknown function"))?;
+        value(Transformed {
+            base: a.data,
+            x: Side::Same,
+            y: Side::Appended(map),
+        })
+    },
 );
 
-fn transformed(args: &Args, map: Map) -> Result<Value, ParamError> {
-    let base = args.data("data")?;
-    let on = args.symbol("on")?;
+// The MI-preserving transforms: a base distribution and which side to map, plus the map's own
+// parameters.
+
+typed_params! {
+    pub struct TransformArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+    }
+}
+
+typed_params! {
+    pub struct SpiralArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+        speed: f64 = Default::Num(0.5), Range::ANY, "rotation per unit squared norm";
+    }
+}
+
+typed_params! {
+    pub struct PowerArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+        alpha: f64 = Default::Required, Range::above(0.0), "exponent";
+    }
+}
+
+typed_params! {
+    pub struct RescaleArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+        scale: f64 = Default::Num(1.0), Range::ANY, "non-zero factor";
+        shift: f64 = Default::Num(0.0), Range::ANY, "offset";
+    }
+}
+
+/// `base` with `map` applied to the side(s) `on` names.
+fn transformed(base: DataRef, on: &str, map: Map) -> Result<Value, ParamError> {
     let (on_x, on_y) = (on != "y", on != "x");
     if map == Map::SwissRoll {
         let bad = (on_x && base.dist.dim_x() != 1) || (on_y && base.dist.dim_y() != 1);
@@ -364,114 +369,81 @@ fn transformed(args: &Args, map: Map) -> Result<Value, ParamError> {
         }
     }
     let side = |on: bool| if on { Side::Mapped(map) } else { Side::Same };
-    Ok(Value::Data(DataDecl::new(Transformed {
+    value(Transformed {
         base,
         x: side(on_x),
         y: side(on_y),
-    })))
+    })
 }
 
-macro_rules! transform_entry {
-    ($name:ident, $text:literal, $doc:literal, [$($extra:expr),*], $build:expr) => {
-        pub static $name: Entry = Entry {
-            name: $text,
-            kind: Kind::Data,
-            doc: $doc,
-            params: &[DATA, ON $(, $extra)*],
-            exactly_one_of: &[],
-            build: Build::Value($build),
-        };
+/// A transform whose map has no parameters.
+macro_rules! plain_transform {
+    ($name:ident, $text:literal, $doc:literal, $map:expr) => {
+        pub static $name: Entry = data($text, $doc, TransformArgs::PARAMS, |args| {
+            let a = TransformArgs::read(args)?;
+            transformed(a.data, &a.on, $map)
+        });
     };
 }
 
-transform_entry!(
+plain_transform!(
     NORMAL_CDF,
     "normal_cdf",
     "Phi per coordinate (uniform margins); MI unchanged",
-    [],
-    |a| transformed(a, Map::NormalCdf)
+    Map::NormalCdf
 );
-transform_entry!(
+plain_transform!(
     HALF_CUBE,
     "half_cube",
     "t sqrt|t| per coordinate (longer tails); MI unchanged",
-    [],
-    |a| transformed(a, Map::HalfCube)
+    Map::HalfCube
 );
-transform_entry!(
+plain_transform!(
     ASINH,
     "asinh",
     "asinh per coordinate (shorter tails); MI unchanged",
-    [],
-    |a| transformed(a, Map::Asinh)
+    Map::Asinh
 );
-transform_entry!(
+plain_transform!(
     WIGGLY,
     "wiggly",
     "x + 0.4 sin x + 0.2 sin(1.7x+1) + 0.03 sin(3.3x-2.5); MI unchanged",
-    [],
-    |a| transformed(a, Map::Wiggly)
+    Map::Wiggly
 );
-transform_entry!(
-    SPIRAL,
-    "spiral",
-    "rotation by speed * |x|^2 of coordinate pairs; MI unchanged",
-    [param(
-        "speed",
-        Ty::Number,
-        Default::Num(0.5),
-        Range::ANY,
-        "rotation per unit squared norm"
-    )],
-    |a| transformed(
-        a,
-        Map::Spiral {
-            speed: a.num("speed")?
-        }
-    )
-);
-transform_entry!(
+plain_transform!(
     SWISS_ROLL,
     "swiss_roll",
     "1-D to 2-D Swiss roll embedding; MI unchanged",
-    [],
-    |a| transformed(a, Map::SwissRoll)
+    Map::SwissRoll
 );
-transform_entry!(
-    POWER,
+
+pub static SPIRAL: Entry = data(
+    "spiral",
+    "rotation by speed * |x|^2 of coordinate pairs; MI unchanged",
+    SpiralArgs::PARAMS,
+    |args| {
+        let a = SpiralArgs::read(args)?;
+        transformed(a.data, &a.on, Map::Spiral { speed: a.speed })
+    },
+);
+
+pub static POWER: Entry = data(
     "power",
     "sign(t) |t|^alpha per coordinate; MI unchanged",
-    [param(
-        "alpha",
-        Ty::Number,
-        Default::Required,
-        Range::above(0.0),
-        "exponent"
-    )],
-    |a| transformed(
-        a,
-        Map::Power {
-            alpha: a.num("alpha")?
-        }
-    )
+    PowerArgs::PARAMS,
+    |args| {
+        let a = PowerArgs::read(args)?;
+        transformed(a.data, &a.on, Map::Power { alpha: a.alpha })
+    },
 );
-transform_entry!(
-    RESCALE,
+
+pub static RESCALE: Entry = data(
     "rescale",
     "scale t + shift per coordinate; MI unchanged",
-    [
-        param(
-            "scale",
-            Ty::Number,
-            Default::Num(1.0),
-            Range::ANY,
-            "non-zero factor"
-        ),
-        param("shift", Ty::Number, Default::Num(0.0), Range::ANY, "offset")
-    ],
-    |a| {
-        let scale = a.num("scale")?;
-        if scale == 0.0 {
+    RescaleArgs::PARAMS,
+    |args| {
+        let a = RescaleArgs::read(args)?;
+        if a.scale == 0.0 {
             return Err(ParamError::new(
                 ParamErrorKind::OutOfRange,
                 "scale",
@@ -479,12 +451,10 @@ transform_entry!(
             )
             .help("use any non-zero scale"));
         }
-        transformed(
-            a,
-            Map::Rescale {
-                scale,
-                shift: a.num("shift")?,
-            },
-        )
-    }
+        let map = Map::Rescale {
+            scale: a.scale,
+            shift: a.shift,
+        };
+        transformed(a.data, &a.on, map)
+    },
 );

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::{Args, Kind, ParamError, RunSpec, Ty, Value};
 use crate::bounds::Bound;
+use crate::dist::mixture::Component;
 use crate::dist::multinormal::Covariance;
 use crate::dist::DataRef;
 use crate::nn::{CriticSpec, EncoderRef};
@@ -76,6 +77,42 @@ impl<T: ParamType> ParamType for Option<T> {
     }
 }
 
+/// A non-empty list of distributions (the checker has verified the kinds).
+impl ParamType for Vec<DataRef> {
+    const TY: Ty = Ty::ListOf(Kind::Data);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        list_of(args, name, |v| match v {
+            Value::Data(d) => Some(d.clone()),
+            _ => None,
+        })
+    }
+}
+
+/// A non-empty list of mixture components.
+impl ParamType for Vec<Arc<Component>> {
+    const TY: Ty = Ty::ListOf(Kind::Component);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        list_of(args, name, |v| match v {
+            Value::Component(c) => Some(c.clone()),
+            _ => None,
+        })
+    }
+}
+
+fn list_of<T>(
+    args: &Args,
+    name: &'static str,
+    item: impl Fn(&Value) -> Option<T>,
+) -> Result<Vec<T>, ParamError> {
+    match args.value(name)? {
+        Value::List(items) => items
+            .iter()
+            .map(|v| item(v).ok_or_else(|| ParamError::internal(name, "an item of another kind")))
+            .collect(),
+        _ => Err(ParamError::internal(name, "not a list")),
+    }
+}
+
 /// Values of a declared kind.
 macro_rules! of_kind {
     ($($t:ty => $kind:ident),* $(,)?) => {$(
@@ -100,6 +137,17 @@ of_kind! {
     Arc<dyn Bound> => Bound,
     Arc<RunSpec> => Run,
     Arc<Covariance> => Covariance,
+}
+
+/// A field's name as the language spells it: `r#fn` is `fn`.
+pub const fn param_name(field: &'static str) -> &'static str {
+    match field.as_bytes() {
+        [b'r', b'#', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(s) => s,
+            Err(_) => field,
+        },
+        _ => field,
+    }
 }
 
 /// Declares a struct of typed parameters with its table and reader:
@@ -136,7 +184,7 @@ macro_rules! typed_params {
             /// The parameter table, generated from the fields.
             pub const PARAMS: &'static [$crate::ir::Param] = &[
                 $( $crate::ir::Param {
-                    name: stringify!($field),
+                    name: $crate::ir::param_name(stringify!($field)),
                     ty: $crate::ir::typed_params!(@ty $ty $(, $tyo)?),
                     default: $default,
                     range: $range,
@@ -148,7 +196,7 @@ macro_rules! typed_params {
             #[allow(dead_code)]
             pub fn read(args: &$crate::ir::Args) -> Result<Self, $crate::ir::ParamError> {
                 Ok($name {
-                    $( $field: <$ty as $crate::ir::ParamType>::read(args, stringify!($field))?, )*
+                    $( $field: <$ty as $crate::ir::ParamType>::read(args, $crate::ir::param_name(stringify!($field)))?, )*
                 })
             }
         }
