@@ -6,92 +6,93 @@ use std::sync::Arc;
 
 use crate::dist::mixture::{Component, Mixture};
 use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
-use crate::dist::DataDecl;
+use crate::dist::{DataDecl, DataRef};
 use crate::ir::{
-    param, Args, Build, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
-};
-// src/dist/multinormal.rs
-const DIMS: [crate::ir::Param; 2] = [
-    param(
-        "dim_x",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 512.0),
-        "dimension of x",
-    ),
-    param(
-        "dim_y",
-        Ty::Int,
-        Default::Required,
-        Range::between(1.0, 512.0),
-        "dimension of y",
-    ),
-];
-
-pub static DENSE: Entry = Entry {
-    name: "dense",
-    kind: Kind::Covariance,
-    doc: "unit variances and one correlation off_diag between every pair of coordinates (Beyond Normal's dense family)",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param("off_diag", Ty::Number, Default::Num(0.5), Range::ANY, "the common correlation"),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_dense),
+    typed_params, Args, Build, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind,
+    Range, Value,
 };
 
-pub static SPARSE: Entry = Entry {
-    name: "sparse",
-    kind: Kind::Covariance,
-    doc: "identity except corr(x_i, y_i) = corr for the first `pairs` coordinates (the 2-pair family)",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param("pairs", Ty::Int, Default::Num(2.0), Range::at_least(0.0), "correlated (x_i, y_i) pairs"),
-        param("corr", Ty::Number, Default::Num(0.8), Range { min: Some((-1.0, false)), max: Some((1.0, false)) }, "their correlation"),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_sparse),
-};
-
-pub static COVARIANCE: Entry = Entry {
-    name: "covariance",
-    kind: Kind::Covariance,
-    doc: "an explicit symmetric positive-definite covariance over [x, y], row-major",
-    params: &[
-        DIMS[0],
-        DIMS[1],
-        param(
-            "entries",
-            Ty::NumList,
-            Default::Required,
-            Range::ANY,
-            "(dim_x + dim_y)^2 numbers, row by row",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_explicit),
-};
-
-pub static MULTINORMAL: Entry = Entry {
-    name: "multinormal",
-    kind: Kind::Data,
-    doc: "(x, y) ~ N(0, cov); MI = 0.5 ln(det S_xx det S_yy / det S)",
-    params: &[param(
-        "cov",
-        Ty::Of(Kind::Covariance),
-        Default::Required,
-        Range::ANY,
-        "dense(...), sparse(...) or covariance(...)",
-    )],
-    exactly_one_of: &[],
-    build: Build::Value(build_multinormal),
-};
-
-fn dims(args: &Args) -> Result<(usize, usize), ParamError> {
-    Ok((args.int("dim_x")?, args.int("dim_y")?))
+/// An entry of the given kind.
+const fn entry(
+    name: &'static str,
+    kind: Kind,
+    doc: &'static str,
+    params: &'static [Param],
+    build: BuildFn,
+) -> Entry {
+    Entry {
+        name,
+        kind,
+        doc,
+        params,
+        exactly_one_of: &[],
+        build: Build::Value(build),
+    }
 }
+
+typed_params! {
+    pub struct DenseArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";
+        off_diag: f64 = Default::Num(0.5), Range::ANY, "the common correlation";
+    }
+}
+
+pub static DENSE: Entry = entry(
+    "dense",
+    Kind::Covariance,
+    "unit variances and one correlation off_diag between every pair of coordinates (Beyond Normal's dense family)",
+    DenseArgs::PARAMS,
+    build_dense,
+);
+
+typed_params! {
+    pub struct SparseArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";
+        pairs: usize = Default::Num(2.0), Range::at_least(0.0), "correlated (x_i, y_i) pairs";
+        corr: f64 = Default::Num(0.8), Range { min: Some((-1.0, false)), max: Some((1.0, false)) },
+            "their correlation";
+    }
+}
+
+pub static SPARSE: Entry = entry(
+    "sparse",
+    Kind::Covariance,
+    "identity except corr(x_i, y_i) = corr for the first `pairs` coordinates (the 2-pair family)",
+    SparseArgs::PARAMS,
+    build_sparse,
+);
+
+typed_params! {
+    pub struct CovarianceArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";
+        entries: Vec<f64> = Default::Required, Range::ANY, "(dim_x + dim_y)^2 numbers, row by row";
+    }
+}
+
+pub static COVARIANCE: Entry = entry(
+    "covariance",
+    Kind::Covariance,
+    "an explicit symmetric positive-definite covariance over [x, y], row-major",
+    CovarianceArgs::PARAMS,
+    build_explicit,
+);
+
+typed_params! {
+    pub struct MultinormalArgs {
+        cov: Arc<Covariance> = Default::Required, Range::ANY, "dense(...), sparse(...) or covariance(...)";
+    }
+}
+
+pub static MULTINORMAL: Entry = entry(
+    "multinormal",
+    Kind::Data,
+    "(x, y) ~ N(0, cov); MI = 0.5 ln(det S_xx det S_yy / det S)",
+    MultinormalArgs::PARAMS,
+    build_multinormal,
+);
 
 fn checked(c: Covariance, param: &'static str, help: String) -> Result<Value, ParamError> {
     if !c.is_positive_definite() {
@@ -106,8 +107,11 @@ fn checked(c: Covariance, param: &'static str, help: String) -> Result<Value, Pa
 }
 
 fn build_dense(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let rho = args.num("off_diag")?;
+    let DenseArgs {
+        dim_x: dx,
+        dim_y: dy,
+        off_diag: rho,
+    } = DenseArgs::read(args)?;
     let mut c = Covariance::identity(dx, dy);
     let n = c.n();
     for i in 0..n {
@@ -129,8 +133,12 @@ fn build_dense(args: &Args) -> Result<Value, ParamError> {
 }
 
 fn build_sparse(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let pairs = args.int("pairs")?;
+    let SparseArgs {
+        dim_x: dx,
+        dim_y: dy,
+        pairs,
+        corr,
+    } = SparseArgs::read(args)?;
     if pairs > dx.min(dy) {
         return Err(ParamError::new(
             ParamErrorKind::OutOfRange,
@@ -142,7 +150,6 @@ fn build_sparse(args: &Args) -> Result<Value, ParamError> {
             dx.min(dy)
         )));
     }
-    let corr = args.num("corr")?;
     let mut c = Covariance::identity(dx, dy);
     let n = c.n();
     for i in 0..pairs {
@@ -153,8 +160,11 @@ fn build_sparse(args: &Args) -> Result<Value, ParamError> {
 }
 
 fn build_explicit(args: &Args) -> Result<Value, ParamError> {
-    let (dx, dy) = dims(args)?;
-    let m = args.num_list("entries")?;
+    let CovarianceArgs {
+        dim_x: dx,
+        dim_y: dy,
+        entries: m,
+    } = CovarianceArgs::read(args)?;
     let n = dx + dy;
     if m.len() != n * n {
         return Err(ParamError::new(
@@ -192,84 +202,62 @@ fn build_explicit(args: &Args) -> Result<Value, ParamError> {
 }
 
 fn build_multinormal(args: &Args) -> Result<Value, ParamError> {
-    let Value::Covariance(c) = args.value("cov")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "cov",
-            "internal: cov",
-        ));
-    };
-    let g = GaussianBlocks::new(c).ok_or_else(|| {
+    let c = MultinormalArgs::read(args)?.cov;
+    let g = GaussianBlocks::new(&c).ok_or_else(|| {
         ParamError::new(ParamErrorKind::OutOfRange, "cov", "not positive definite")
     })?;
     Ok(Value::Data(DataDecl::new(MultiNormal { g })))
 }
 
-// src/dist/mixture.rs
-pub static COMPONENT: Entry = Entry {
-    name: "component",
-    kind: Kind::Component,
-    doc: "one Gaussian component of a mixture: mean over [x, y], covariance, class label",
-    params: &[
-        param(
-            "mean",
-            Ty::NumList,
-            Default::Required,
-            Range::ANY,
-            "dim_x + dim_y numbers",
-        ),
-        param(
-            "cov",
-            Ty::Of(Kind::Covariance),
-            Default::Required,
-            Range::ANY,
-            "its covariance",
-        ),
-        param(
-            "label",
-            Ty::Int,
-            Default::Num(0.0),
-            Range::at_least(0.0),
-            "class label carried with its samples",
-        ),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_component),
-};
+typed_params! {
+    pub struct ComponentArgs {
+        mean: Vec<f64> = Default::Required, Range::ANY, "dim_x + dim_y numbers";
+        cov: Arc<Covariance> = Default::Required, Range::ANY, "its covariance";
+        label: usize = Default::Num(0.0), Range::at_least(0.0), "class label carried with its samples";
+    }
+}
 
-pub static MIXTURE: Entry = Entry {
-    name: "mixture",
-    kind: Kind::Data,
-    doc: "mixture of Gaussian components over [x, y]; MI by Monte Carlo of the pointwise MI, with its standard error",
-    params: &[
-        param("components", Ty::ListOf(Kind::Component), Default::Required, Range::ANY, "[component(...), ...]"),
-        param("weights", Ty::NumList, Default::Optional, Range::above(0.0), "mixing weights (equal if omitted; normalised)"),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_mixture),
-};
+pub static COMPONENT: Entry = entry(
+    "component",
+    Kind::Component,
+    "one Gaussian component of a mixture: mean over [x, y], covariance, class label",
+    ComponentArgs::PARAMS,
+    build_component,
+);
 
-pub static VIEWS: Entry = Entry {
-    name: "views",
-    kind: Kind::Data,
-    doc: "two noisy views x = z + noise e1, y = z + noise e2 of a latent z drawn from the x part of a mixture",
-    params: &[
-        param("source", Ty::Of(Kind::Data), Default::Required, Range::ANY, "a mixture; its x coordinates are the latent"),
-        param("noise", Ty::Number, Default::Required, Range::above(0.0), "standard deviation of each view's noise"),
-    ],
-    exactly_one_of: &[],
-    build: Build::Value(build_views),
-};
+typed_params! {
+    pub struct MixtureArgs {
+        components: Vec<Arc<Component>> = Default::Required, Range::ANY, "[component(...), ...]";
+        weights: Option<Vec<f64>> = Default::Optional, Range::above(0.0),
+            "mixing weights (equal if omitted; normalised)";
+    }
+}
+
+pub static MIXTURE: Entry = entry(
+    "mixture",
+    Kind::Data,
+    "mixture of Gaussian components over [x, y]; MI by Monte Carlo of the pointwise MI, with its standard error",
+    MixtureArgs::PARAMS,
+    build_mixture,
+);
+
+typed_params! {
+    pub struct ViewsArgs {
+        source: DataRef = Default::Required, Range::ANY, "a mixture; its x coordinates are the latent";
+        noise: f64 = Default::Required, Range::above(0.0), "standard deviation of each view's noise";
+    }
+}
+
+pub static VIEWS: Entry = entry(
+    "views",
+    Kind::Data,
+    "two noisy views x = z + noise e1, y = z + noise e2 of a latent z drawn from the x part of a mixture",
+    ViewsArgs::PARAMS,
+    build_views,
+);
 
 fn build_component(args: &Args) -> Result<Value, ParamError> {
-    let Value::Covariance(cov) = args.value("cov")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "cov",
-            "internal: cov",
-        ));
-    };
-    let mean = args.num_list("mean")?;
+    let ComponentArgs { mean, cov, label } = ComponentArgs::read(args)?;
     if mean.len() != cov.n() {
         return Err(ParamError::new(
             ParamErrorKind::Shape,
@@ -283,27 +271,18 @@ fn build_component(args: &Args) -> Result<Value, ParamError> {
     }
     Ok(Value::Component(Arc::new(Component {
         mean,
-        cov: (**cov).clone(),
-        label: args.int("label")?,
+        cov: (*cov).clone(),
+        label,
     })))
 }
 
 fn build_mixture(args: &Args) -> Result<Value, ParamError> {
-    let Value::List(items) = args.value("components")? else {
-        return Err(ParamError::new(
-            ParamErrorKind::Conflict,
-            "components",
-            "internal",
-        ));
+    let a = MixtureArgs::read(args)?;
+    let comps: Vec<Component> = a.components.iter().map(|c| (**c).clone()).collect();
+    let Some(first) = comps.first() else {
+        return Err(ParamError::internal("components", "an empty list"));
     };
-    let comps: Vec<Component> = items
-        .iter()
-        .filter_map(|v| match v {
-            Value::Component(c) => Some((**c).clone()),
-            _ => None,
-        })
-        .collect();
-    let (dx, dy) = (comps[0].cov.dim_x, comps[0].cov.dim_y);
+    let (dx, dy) = (first.cov.dim_x, first.cov.dim_y);
     if comps.iter().any(|c| c.cov.dim_x != dx || c.cov.dim_y != dy) {
         return Err(ParamError::new(
             ParamErrorKind::Shape,
@@ -311,10 +290,7 @@ fn build_mixture(args: &Args) -> Result<Value, ParamError> {
             "all components must have the same dim_x and dim_y",
         ));
     }
-    let weights = match args.get("weights") {
-        Some(_) => args.num_list("weights")?,
-        None => vec![1.0; comps.len()],
-    };
+    let weights = a.weights.unwrap_or_else(|| vec![1.0; comps.len()]);
     if weights.len() != comps.len() {
         return Err(ParamError::new(
             ParamErrorKind::Shape,
@@ -326,7 +302,7 @@ fn build_mixture(args: &Args) -> Result<Value, ParamError> {
 }
 
 fn build_views(args: &Args) -> Result<Value, ParamError> {
-    let source = args.data("source")?;
+    let ViewsArgs { source, noise } = ViewsArgs::read(args)?;
     let Some(mix) = source.dist.as_any().downcast_ref::<Mixture>() else {
         return Err(ParamError::new(
             ParamErrorKind::Conflict,
@@ -335,5 +311,5 @@ fn build_views(args: &Args) -> Result<Value, ParamError> {
         )
         .help("declare the latent as `data z = mixture(components: [...])`"));
     };
-    Ok(Value::Data(DataDecl::new(mix.views(args.num("noise")?))))
+    Ok(Value::Data(DataDecl::new(mix.views(noise))))
 }
