@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::bounds::Bound;
 use crate::dist::DataRef;
 use crate::ir::{
-    param, typed_params, Build, ClaimFn, Default, Entry, Func, Kind, Param, Range, RunSpec,
-    TraceStat, Ty,
+    typed_params, Build, ClaimFn, Default, Entry, Func, Kind, LambdaArg, Param, QuantityArg, Range,
+    RunSpec, TraceStat, Ty,
 };
 
 const fn function(
@@ -27,47 +27,57 @@ const fn function(
     }
 }
 
-const X: &[Param] = &[param(
-    "x",
-    Ty::Quantity,
-    Default::Required,
-    Range::ANY,
-    "a quantity",
-)];
-const XY: &[Param] = &[
-    param(
-        "a",
-        Ty::Quantity,
-        Default::Required,
-        Range::ANY,
-        "a quantity",
-    ),
-    param(
-        "b",
-        Ty::Quantity,
-        Default::Required,
-        Range::ANY,
-        "more quantities (two or more in all)",
-    ),
-];
-const CURVE: Param = param(
-    "f",
-    Ty::Lambda,
-    Default::Required,
-    Range::ANY,
-    "K -> quantity, over a sweep index (or K in LIST -> ...)",
-);
-const ONE_CURVE: &[Param] = &[CURVE];
-const TREND: &[Param] = &[
-    CURVE,
-    param(
-        "strictly",
-        Ty::Bool,
-        Default::Bool(false),
-        Range::ANY,
-        "each step must change by more than the tolerance (default: by no less than minus it)",
-    ),
-];
+typed_params! {
+    /// `ln(x)`, `exp(x)`, ...
+    #[allow(dead_code)] // the claim lowering reads the expressions themselves
+    pub struct MathArgs {
+        x: QuantityArg = Default::Required, Range::ANY, "a quantity";
+    }
+}
+
+typed_params! {
+    /// `min(a, b, ...)`, `max(a, b, ...)`
+    #[allow(dead_code)] // the claim lowering reads the expressions themselves
+    pub struct MinMaxArgs {
+        a: QuantityArg = Default::Required, Range::ANY, "a quantity";
+        b: QuantityArg = Default::Required, Range::ANY, "more quantities (two or more in all)";
+    }
+}
+
+typed_params! {
+    /// `peak(K -> q)`, `argmax(K -> q)`, `mean(K -> q)`, ...
+    #[allow(dead_code)] // the claim lowering reads the expressions themselves
+    pub struct CurveArgs {
+        f: LambdaArg = Default::Required, Range::ANY,
+            "K -> quantity, over a sweep index (or K in LIST -> ...)";
+    }
+}
+
+typed_params! {
+    /// `increasing(K -> q, strictly:)`, `decreasing(...)`
+    pub struct TrendArgs {
+        f: LambdaArg = Default::Required, Range::ANY,
+            "K -> quantity, over a sweep index (or K in LIST -> ...)";
+        strictly: bool = Default::Bool(false), Range::ANY,
+            "each step must change by more than the tolerance (default: by no less than minus it)";
+    }
+}
+
+typed_params! {
+    /// `corr(X -> a, X -> b, method:)`
+    pub struct CorrArgs {
+        a: LambdaArg = Default::Required, Range::ANY, "X -> first quantity";
+        b: LambdaArg = Default::Required, Range::ANY, "X -> second quantity";
+        method: String = Default::Sym("spearman"), Range::ANY,
+            "rank (spearman, kendall) or linear (pearson) correlation",
+            as Ty::Choice(&["spearman", "kendall", "pearson"]);
+    }
+}
+
+const X: &[Param] = MathArgs::PARAMS;
+const XY: &[Param] = MinMaxArgs::PARAMS;
+const ONE_CURVE: &[Param] = CurveArgs::PARAMS;
+const TREND: &[Param] = TrendArgs::PARAMS;
 
 typed_params! {
     /// `mi(data)`
@@ -194,27 +204,5 @@ pub static CORR: Entry = function(
     "corr",
     ClaimFn::Corr,
     "correlation of two seed-averaged curves over the same sweep, with a bootstrap over seeds",
-    &[
-        param(
-            "a",
-            Ty::Lambda,
-            Default::Required,
-            Range::ANY,
-            "X -> first quantity",
-        ),
-        param(
-            "b",
-            Ty::Lambda,
-            Default::Required,
-            Range::ANY,
-            "X -> second quantity",
-        ),
-        param(
-            "method",
-            Ty::Choice(&["spearman", "kendall", "pearson"]),
-            Default::Sym("spearman"),
-            Range::ANY,
-            "rank (spearman, kendall) or linear (pearson) correlation",
-        ),
-    ],
+    CorrArgs::PARAMS,
 );

@@ -11,7 +11,7 @@ mod functions;
 mod models;
 mod runs;
 
-pub use functions::{CeilingArgs, EstimateArgs, MiArgs, TraceArgs};
+pub use functions::{CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs, TrendArgs};
 
 use crate::ir::{Entry, Kind};
 

@@ -24,6 +24,13 @@ impl Checker<'_> {
         match build(&matched) {
             Ok(v) => Some(v),
             Err(pe) => {
+                // A parameter an error names is one of the entry's (a catalogue bug otherwise).
+                debug_assert!(
+                    pe.param.is_none_or(|p| entry.param(p).is_some()),
+                    "`{}` names no parameter `{:?}`",
+                    entry.name,
+                    pe.param
+                );
                 let at = pe.param.map(|p| matched.span(p)).unwrap_or(span).into();
                 self.errors.push(match pe.kind {
                     ParamErrorKind::Shape => CheckError::ShapeMismatch {

@@ -3,6 +3,7 @@
 //! truths (`mi`) and estimates (`estimate`).
 
 use super::{CheckError, Checker};
+use crate::catalog::TrendArgs;
 use crate::ir::{AllKind, ClaimSpec, Comparison, Curve, Prop, Quantity};
 use crate::ir::{Build, ClaimFn, Entry, Kind, Value};
 use crate::syntax::ast::{self, CmpOp, Expect, Expr, ExprKind, Quantifier};
@@ -273,7 +274,7 @@ impl Checker<'_> {
         e: &Expr,
     ) -> Option<Prop> {
         let matched = self.match_args(entry, args, e.span)?;
-        let strictly = matched.boolean("strictly").unwrap_or(false);
+        let strictly = self.typed(TrendArgs::read(&matched), e)?.strictly;
         let lambda = Self::lambda_args(entry, args);
         let curve = self.curve(lambda.first()?, e, 2)?;
         let parts = curve

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::claims::fold;
 use super::{CheckError, Checker};
 use crate::bounds::Bound;
-use crate::catalog::{CeilingArgs, EstimateArgs, MiArgs, TraceArgs};
+use crate::catalog::{CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs};
 use crate::ir::{
     Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Quantity, RunSpec, Statistic,
     TraceRead, TraceStat,
@@ -236,7 +236,7 @@ impl Checker<'_> {
     fn corr(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
         let matched = self.match_args(entry, args, e.span)?;
         let lambdas = Self::lambda_args(entry, args);
-        let method = match matched.symbol("method").unwrap_or("spearman") {
+        let method = match self.typed(CorrArgs::read(&matched), e)?.method.as_str() {
             "kendall" => CorrMethod::Kendall,
             "pearson" => CorrMethod::Pearson,
             _ => CorrMethod::Spearman,
@@ -260,7 +260,7 @@ impl Checker<'_> {
     }
 
     /// Typed arguments, or an internal diagnostic where the catalogue and checker disagree.
-    fn typed<T>(&mut self, r: Result<T, crate::ir::ParamError>, e: &Expr) -> Option<T> {
+    pub(super) fn typed<T>(&mut self, r: Result<T, crate::ir::ParamError>, e: &Expr) -> Option<T> {
         r.map_err(|pe| {
             self.errors.push(CheckError::Conflict {
                 message: pe.message,

@@ -14,7 +14,7 @@ mod value;
 
 pub use args::{Args, ParamError, ParamErrorKind};
 pub(crate) use params::typed_params;
-pub use params::{param_name, ParamType};
+pub use params::{param_name, LambdaArg, ParamType, QuantityArg};
 // The operators and spans of the syntax are part of the checked program too.
 pub use program::{
     apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,

@@ -77,6 +77,29 @@ impl<T: ParamType> ParamType for Option<T> {
     }
 }
 
+/// A quantity argument of a claim function (`ln(x)`): the claim lowering reads the
+/// expression itself, so there is nothing to read here.
+#[derive(Debug, Clone, Copy)]
+pub struct QuantityArg;
+
+impl ParamType for QuantityArg {
+    const TY: Ty = Ty::Quantity;
+    fn read(_: &Args, _: &'static str) -> Result<Self, ParamError> {
+        Ok(QuantityArg)
+    }
+}
+
+/// A `K -> quantity` argument of a claim function; like [`QuantityArg`], read by the lowering.
+#[derive(Debug, Clone, Copy)]
+pub struct LambdaArg;
+
+impl ParamType for LambdaArg {
+    const TY: Ty = Ty::Lambda;
+    fn read(_: &Args, _: &'static str) -> Result<Self, ParamError> {
+        Ok(LambdaArg)
+    }
+}
+
 /// A non-empty list of distributions (the checker has verified the kinds).
 impl ParamType for Vec<DataRef> {
     const TY: Ty = Ty::ListOf(Kind::Data);
