@@ -1,10 +1,18 @@
 //! mica: a declarative language, and its interpreter, for checking claims about mutual
-//! information. Data flows one way through the phases, one module each:
+//! information. Data flows one way, text -> AST -> checked program -> per-seed results ->
+//! verdicts -> report, through layers whose imports only point down (`tests/layering.rs`
+//! enforces the table):
 //!
-//! text -> [`syntax`] (AST) -> [`check`] (checked program) -> [`train`] (trained critics and
-//! per-seed estimates, using [`dist`], [`nn`] and [`bounds`]) -> [`claims`] (verdicts) ->
-//! [`report`]. [`registry`] is the one table of constructors and functions that the checker
-//! matches calls against; [`pipeline`] wires the phases together for the CLI and the tests.
+//! | layer | modules | holds | may import |
+//! |---|---|---|---|
+//! | L0 | [`syntax`] | the grammar's AST with spans, syntax diagnostics (no pest types) | nothing of mica |
+//! | L1 | [`dist`] < [`nn`] < [`bounds`], [`dist`] < [`nonparam`] | numerics: samplers and ground truths, encoders and critics on candle, bounds as functions of a score matrix, non-neural estimators; nothing of the language | lower L1 |
+//! | L2 | [`ir`] | kinds and values, the entry schema and typed parameters, checked arguments, run specs, the checked program | L0, L1 |
+//! | L3 | [`catalog`] | every entry a file can call, adapting arguments to L1 | L0 - L2 |
+//! | L4 | `check` | AST -> [`ir::Program`], given the catalogue; diagnostics with codes | L0 - L3 |
+//! | L5 | [`train`] | training, held-out evaluation, the jobs of a program | L1, L2 |
+//! | L6 | [`verdicts`] | statistics and verdicts over per-seed results | L2, L5 |
+//! | L7 | [`report`], [`pipeline`] (and the binary) | the terminal and JSON reports; the phases wired together | all below |
 //!
 //! ```
 //! use mica::pipeline::{compile, Source};

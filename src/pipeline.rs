@@ -1,4 +1,4 @@
-//! The phases wired together for one file: read, parse, check, execute, decide, report. The
+//! L7, the phases wired together for one file: read, parse, check, execute, decide, report. The
 //! CLI and the integration tests both drive mica through here.
 
 use std::path::Path;

@@ -1,5 +1,6 @@
-//! Phase 3c: variational bounds on MI as pure functions of a score matrix (REFERENCE.md
-//! section 2). The same function serves training (its negation is the loss) and evaluation.
+//! L1 (above dist and nn), variational bounds on MI as pure functions of a score matrix
+//! (REFERENCE.md section 2). The same function serves training (its negation is the loss) and
+//! evaluation.
 //! Each bound is one file; its entry lives in `catalog::bounds`.
 
 pub mod dv;
@@ -17,7 +18,7 @@ use candle_core::{Result, Tensor, D};
 
 pub use crate::nn::BaselineSpec;
 
-/// A bound computed from a K x K score matrix s[i][j] = f(x_j, y_i).
+/// A bound computed from a K x K score matrix `s[i][j] = f(x_j, y_i)`.
 pub trait Bound: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
     /// The estimate (a scalar tensor), differentiable in the scores. Bounds with a learned

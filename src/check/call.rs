@@ -1,4 +1,4 @@
-//! Matching a call's arguments against a registry signature: positional and named arguments,
+//! Matching a call's arguments against an entry's signature: positional and named arguments,
 //! unknown, missing and duplicate parameters, types, ranges and `exactly one of` groups; then
 //! the entry's build function, whose own objections become diagnostics at the right argument.
 

@@ -336,7 +336,7 @@ impl<'a> Checker<'a> {
                 return Some(Value::Symbol(id.name.clone()));
             }
         }
-        // A registry entry used bare: `infonce`, `identity` (a call with no arguments).
+        // A catalogue entry used bare: `infonce`, `identity` (a call with no arguments).
         if let Some(entry) = crate::catalog::lookup(&id.name) {
             if entry.kind != Kind::Function {
                 return self.construct(entry, &[], id.span);

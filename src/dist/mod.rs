@@ -1,4 +1,4 @@
-//! Phase 3a: distributions with known ground-truth mutual information. Each family is one file
+//! L1, distributions with known ground-truth mutual information. Each family is one file
 //! holding its sampler and its ground truth; its entry lives in `catalog`.
 
 pub mod additive;

@@ -1,5 +1,5 @@
 //! Critics f(x, y) and their score matrices. A critic maps a batch of K pairs to the K x K
-//! matrix s[i][j] = f(x_j, y_i): the diagonal holds the joint samples, the rest stand in for
+//! matrix `s[i][j] = f(x_j, y_i)`: the diagonal holds the joint samples, the rest stand in for
 //! the product of marginals (REFERENCE.md section 2).
 
 use candle_core::{Device, Result, Tensor, D};
@@ -295,7 +295,7 @@ impl Critic {
         Ok(())
     }
 
-    /// The K x K score matrix s[i][j] = f(x_j, y_i) for x: K x dim_x and y: K x dim_y.
+    /// The K x K score matrix `s[i][j] = f(x_j, y_i)` for x: K x dim_x and y: K x dim_y.
     pub fn scores(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         if let Some((gx, hy, t)) = self.separable_embeddings(x, y)? {
             return dot_scores(&hy, &gx, t);

@@ -1,5 +1,5 @@
-//! Phase 3b: encoders and critics on candle. Specs (what a file declares) are plain data;
-//! `build` turns a spec into a module with freshly initialised, seeded parameters.
+//! L1 (above dist), encoders and critics on candle. Specs (what a file declares) are plain
+//! data; `build` turns a spec into a module with freshly initialised, seeded parameters.
 
 pub mod baseline;
 pub mod critic;

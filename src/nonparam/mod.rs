@@ -1,4 +1,4 @@
-//! Phase 3d: non-neural MI estimators, the baselines a claim about a neural estimate is
+//! L1 (above dist), non-neural MI estimators: the baselines a claim about a neural estimate is
 //! compared with. Each takes a sample and returns one number; a run declared with one of them
 //! (`ksg(data: d, samples: 2000, seeds: 5)`) gives one estimate per seed like a trained run.
 //! Each estimator is one file; its entry lives in `catalog::runs`.

@@ -1,4 +1,4 @@
-//! Phase 6: reports. The terminal report for people, JSON for machines. Both read the same
+//! L7, reports. The terminal report for people, JSON for machines. Both read the same
 //! [`Report`].
 
 mod json;
