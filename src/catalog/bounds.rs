@@ -8,25 +8,18 @@ use crate::bounds::{
     smile::Smile, tuba::Tuba, BaselineSpec, Bound,
 };
 use crate::ir::{
-    typed_params, Build, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range,
-    Value,
+    typed_params, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range, Value,
 };
 use crate::nn::EncoderRef;
 
+/// A bound entry.
 const fn entry(
     name: &'static str,
     doc: &'static str,
     params: &'static [Param],
     build: BuildFn,
 ) -> Entry {
-    Entry {
-        name,
-        kind: Kind::Bound,
-        doc,
-        params,
-        exactly_one_of: &[],
-        build: Build::Value(build),
-    }
+    Entry::constructor(name, Kind::Bound, doc, params, build)
 }
 
 fn bound(b: impl Bound + 'static) -> Result<Value, ParamError> {

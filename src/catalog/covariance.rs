@@ -8,27 +8,8 @@ use crate::dist::mixture::{Component, Mixture};
 use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
 use crate::dist::{DataDecl, DataRef};
 use crate::ir::{
-    typed_params, Args, Build, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind,
-    Range, Value,
+    typed_params, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Value,
 };
-
-/// An entry of the given kind.
-const fn entry(
-    name: &'static str,
-    kind: Kind,
-    doc: &'static str,
-    params: &'static [Param],
-    build: BuildFn,
-) -> Entry {
-    Entry {
-        name,
-        kind,
-        doc,
-        params,
-        exactly_one_of: &[],
-        build: Build::Value(build),
-    }
-}
 
 typed_params! {
     pub struct DenseArgs {
@@ -38,7 +19,7 @@ typed_params! {
     }
 }
 
-pub static DENSE: Entry = entry(
+pub static DENSE: Entry = Entry::constructor(
     "dense",
     Kind::Covariance,
     "unit variances and one correlation off_diag between every pair of coordinates (Beyond Normal's dense family)",
@@ -56,7 +37,7 @@ typed_params! {
     }
 }
 
-pub static SPARSE: Entry = entry(
+pub static SPARSE: Entry = Entry::constructor(
     "sparse",
     Kind::Covariance,
     "identity except corr(x_i, y_i) = corr for the first `pairs` coordinates (the 2-pair family)",
@@ -72,7 +53,7 @@ typed_params! {
     }
 }
 
-pub static COVARIANCE: Entry = entry(
+pub static COVARIANCE: Entry = Entry::constructor(
     "covariance",
     Kind::Covariance,
     "an explicit symmetric positive-definite covariance over [x, y], row-major",
@@ -86,7 +67,7 @@ typed_params! {
     }
 }
 
-pub static MULTINORMAL: Entry = entry(
+pub static MULTINORMAL: Entry = Entry::constructor(
     "multinormal",
     Kind::Data,
     "(x, y) ~ N(0, cov); MI = 0.5 ln(det S_xx det S_yy / det S)",
@@ -217,7 +198,7 @@ typed_params! {
     }
 }
 
-pub static COMPONENT: Entry = entry(
+pub static COMPONENT: Entry = Entry::constructor(
     "component",
     Kind::Component,
     "one Gaussian component of a mixture: mean over [x, y], covariance, class label",
@@ -233,7 +214,7 @@ typed_params! {
     }
 }
 
-pub static MIXTURE: Entry = entry(
+pub static MIXTURE: Entry = Entry::constructor(
     "mixture",
     Kind::Data,
     "mixture of Gaussian components over [x, y]; MI by Monte Carlo of the pointwise MI, with its standard error",
@@ -248,7 +229,7 @@ typed_params! {
     }
 }
 
-pub static VIEWS: Entry = entry(
+pub static VIEWS: Entry = Entry::constructor(
     "views",
     Kind::Data,
     "two noisy views x = z + noise e1, y = z + noise e2 of a latent z drawn from the x part of a mixture",

@@ -18,8 +18,8 @@ use crate::dist::student::Student;
 use crate::dist::transform::{named_map, Map, Side, Transformed};
 use crate::dist::{DataDecl, DataRef, Distribution};
 use crate::ir::{
-    typed_params, Args, Build, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind,
-    Range, Ty, Value,
+    typed_params, Args, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range,
+    Ty, Value,
 };
 
 /// A distribution entry.
@@ -29,14 +29,7 @@ const fn data(
     params: &'static [Param],
     build: BuildFn,
 ) -> Entry {
-    Entry {
-        name,
-        kind: Kind::Data,
-        doc,
-        params,
-        exactly_one_of: &[],
-        build: Build::Value(build),
-    }
+    Entry::constructor(name, Kind::Data, doc, params, build)
 }
 
 fn value(d: impl Distribution + 'static) -> Result<Value, ParamError> {

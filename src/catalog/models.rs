@@ -5,28 +5,8 @@
 use std::sync::Arc;
 
 use crate::dist::DataRef;
-use crate::ir::{
-    typed_params, Args, Build, BuildFn, Default, Entry, Kind, Param, ParamError, Range, Ty, Value,
-};
+use crate::ir::{typed_params, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
 use crate::nn::{Activation, CriticSpec, EncoderDecl, EncoderRef, EncoderSpec};
-
-/// An entry of the given kind.
-const fn entry(
-    name: &'static str,
-    kind: Kind,
-    doc: &'static str,
-    params: &'static [Param],
-    build: BuildFn,
-) -> Entry {
-    Entry {
-        name,
-        kind,
-        doc,
-        params,
-        exactly_one_of: &[],
-        build: Build::Value(build),
-    }
-}
 
 fn encoder(spec: EncoderSpec) -> Result<Value, ParamError> {
     Ok(Value::Encoder(EncoderDecl::new(spec)))
@@ -36,7 +16,7 @@ fn critic(spec: CriticSpec) -> Result<Value, ParamError> {
     Ok(Value::Critic(Arc::new(spec)))
 }
 
-pub static IDENTITY: Entry = entry(
+pub static IDENTITY: Entry = Entry::constructor(
     "identity",
     Kind::Encoder,
     "passes its input through unchanged (output width = input width)",
@@ -57,7 +37,7 @@ typed_params! {
     }
 }
 
-pub static MLP: Entry = entry(
+pub static MLP: Entry = Entry::constructor(
     "mlp",
     Kind::Encoder,
     "multilayer perceptron: hidden layers with an activation, then a linear output layer",
@@ -84,7 +64,7 @@ typed_params! {
     }
 }
 
-pub static LINEAR: Entry = entry(
+pub static LINEAR: Entry = Entry::constructor(
     "linear",
     Kind::Encoder,
     "a linear map to `out` features (an mlp with no hidden layer)",
@@ -110,7 +90,7 @@ typed_params! {
     }
 }
 
-pub static SEPARABLE: Entry = entry(
+pub static SEPARABLE: Entry = Entry::constructor(
     "separable",
     Kind::Critic,
     "f(x,y) = g(x) . h(y) / temperature (cosine if normalize); the same declared encoder twice shares weights",
@@ -134,7 +114,7 @@ typed_params! {
     }
 }
 
-pub static CONCAT: Entry = entry(
+pub static CONCAT: Entry = Entry::constructor(
     "concat",
     Kind::Critic,
     "f(x,y) = mlp([x, y]): one network on the concatenated pair, scalar output, evaluated on all K^2 pairs",
@@ -150,7 +130,7 @@ typed_params! {
     }
 }
 
-pub static BILINEAR: Entry = entry(
+pub static BILINEAR: Entry = Entry::constructor(
     "bilinear",
     Kind::Critic,
     "f(x,y) = g(x)^T W h(y) with a trained matrix W",
@@ -169,7 +149,7 @@ typed_params! {
     }
 }
 
-pub static FIXED: Entry = entry(
+pub static FIXED: Entry = Entry::constructor(
     "fixed",
     Kind::Critic,
     "an untrained bilinear critic f(x,y) = weight * x.y (x and y of equal width); for theorems about arbitrary critics",
@@ -183,7 +163,7 @@ typed_params! {
     }
 }
 
-pub static ORACLE: Entry = entry(
+pub static ORACLE: Entry = Entry::constructor(
     "oracle",
     Kind::Critic,
     "the true pointwise MI ln p(x,y)/(p(x)p(y)) of a distribution, plus the constant the bound's optimum needs; never trained",

@@ -61,6 +61,25 @@ pub enum ClaimFn {
 }
 
 impl Entry {
+    /// A constructor entry (no `exactly one of` groups; set that field on the result if it has
+    /// them).
+    pub const fn constructor(
+        name: &'static str,
+        kind: Kind,
+        doc: &'static str,
+        params: &'static [Param],
+        build: BuildFn,
+    ) -> Entry {
+        Entry {
+            name,
+            kind,
+            doc,
+            params,
+            exactly_one_of: &[],
+            build: Build::Value(build),
+        }
+    }
+
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)
     }
