@@ -169,44 +169,45 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
     })
 }
 
-/// Refuses an unwritable --json path before any training starts.
+/// Refuses an unwritable --json path before any training starts (creating nothing there).
 fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
     let Some(path) = &opts.json else {
         return Ok(());
     };
-    let probe = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path);
-    match probe {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let args: Vec<String> = std::env::args().collect();
-            let line = args.join(" ");
-            let p = path.display().to_string();
-            let start = line.rfind(&p).unwrap_or(0);
-            print_reports(&[miette::Report::new(pipeline::WriteError {
-                path: p.clone(),
-                reason: e.to_string(),
-                command_line: miette::NamedSource::new("command line", line),
-                span: (start, p.len()).into(),
-            })]);
-            Err(ExitCode::from(2))
-        }
-    }
+    report::check_writable(path).map_err(|e| {
+        print_reports(&[write_error(path, &e)]);
+        ExitCode::from(2)
+    })
 }
 
+/// `mica::io::write`, pointing at the path on the command line.
+fn write_error(path: &Path, e: &std::io::Error) -> miette::Report {
+    let args: Vec<String> = std::env::args().collect();
+    let line = args.join(" ");
+    let p = path.display().to_string();
+    let start = line.rfind(&p).unwrap_or(0);
+    miette::Report::new(pipeline::WriteError {
+        path: p.clone(),
+        reason: e.to_string(),
+        command_line: miette::NamedSource::new("command line", line),
+        span: (start, p.len()).into(),
+    })
+}
+
+/// Writes the report files (atomically) and prints the summary line; a write that fails (a
+/// full disk) is a coded input error, and the summary is still printed.
 fn finish(reports: &[Report], opts: &RunOpts, input_error: bool) -> ExitCode {
+    let mut write_failed = false;
     if let Some(path) = &opts.json {
         if let Err(e) = report::write_json(reports, path) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::from(2);
+            print_reports(&[write_error(path, &e)]);
+            write_failed = true;
         }
     }
     let passed: usize = reports.iter().map(|r| r.met()).sum();
     let total: usize = reports.iter().map(|r| r.claims.len()).sum();
     println!("{}", report::summary_line(passed, total - passed));
-    if input_error {
+    if input_error || write_failed {
         ExitCode::from(2)
     } else if passed == total {
         ExitCode::SUCCESS

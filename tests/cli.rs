@@ -181,3 +181,73 @@ fn list_shows_the_registry() {
     }
     assert!(out.contains("exactly one of: rho, mi"), "{out}");
 }
+
+/// Reports are written only at the end, atomically: a run stopped by SIGTERM or SIGINT, or
+/// refused for its device, leaves no report where there was none and an earlier report byte
+/// for byte as it was, and no temporary file either.
+#[test]
+fn interrupted_or_refused_runs_leave_no_report_behind() {
+    let dir = std::env::temp_dir().join(format!("mica-interrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let slow = dir.join("slow.mica");
+    std::fs::write(
+        &slow,
+        "data d = gaussian(dim: 2, rho: 0.5)\n\
+         run r = train(infonce, critic: separable(mlp(hidden: [64], out: 8)), data: d, steps: 10000000, seeds: 1)\n\
+         claim \"c\": estimate(r) <= ln(64)\n",
+    )
+    .unwrap();
+    let listing = |dir: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    for (signal, earlier) in [("TERM", None), ("INT", Some("an earlier report"))] {
+        let json = dir.join("r.json");
+        let _ = std::fs::remove_file(&json);
+        if let Some(text) = earlier {
+            std::fs::write(&json, text).unwrap();
+        }
+        let before = listing(&dir);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mica"))
+            .args([
+                "run",
+                slow.to_str().unwrap(),
+                "--json",
+                json.to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Long enough to have checked the file and started training.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let _ = child.wait().unwrap();
+        assert_eq!(listing(&dir), before, "SIG{signal} changed the folder");
+        match earlier {
+            Some(text) => assert_eq!(std::fs::read_to_string(&json).unwrap(), text),
+            None => assert!(!json.exists()),
+        }
+    }
+    // A refused device writes nothing either.
+    let json = dir.join("cuda.json");
+    let (code, _, _) = mica(&[
+        "run",
+        slow.to_str().unwrap(),
+        "--device",
+        "cuda:0",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(!json.exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,7 +4,7 @@
 mod json;
 mod terminal;
 
-pub use json::write_json;
+pub use json::{check_writable, write_json};
 pub use terminal::{render_terminal, summary_line};
 
 use indexmap::IndexMap;
