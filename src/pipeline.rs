@@ -28,6 +28,117 @@ impl Source {
     fn named(&self) -> NamedSource<String> {
         NamedSource::new(&self.name, self.text.clone())
     }
+
+    /// A diagnostic about this file, with the file attached; one whose labels sit far into a
+    /// long line quotes a window of that line instead (miette cannot pad past 65,535 columns,
+    /// and a 10 MB line is no quote).
+    fn report<D: Diagnostic + Send + Sync + 'static>(&self, d: D) -> miette::Report {
+        match Windowed::new(&d, self) {
+            Some(w) => miette::Report::new(w.with_inner(d)),
+            None => miette::Report::new(d).with_source_code(self.named()),
+        }
+    }
+}
+
+/// Lines longer than this are quoted as a window around the first label.
+const LONG_LINE: usize = 200;
+/// Bytes of context on each side of the label in a window.
+const WINDOW_CONTEXT: usize = 60;
+
+/// A diagnostic shown against a window of one long line.
+#[derive(Debug)]
+struct Windowed {
+    inner: Option<Box<dyn Diagnostic + Send + Sync>>,
+    excerpt: NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+}
+
+impl Windowed {
+    /// The window for `d`, if its first label sits on a line longer than `LONG_LINE`.
+    fn new(d: &dyn Diagnostic, src: &Source) -> Option<Windowed> {
+        let labels: Vec<miette::LabeledSpan> = d.labels()?.collect();
+        let first = labels.first()?;
+        let text = &src.text;
+        let at = first.offset().min(text.len());
+        let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
+        if line_end - line_start <= LONG_LINE {
+            return None;
+        }
+        let floor = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let from = floor(at.saturating_sub(WINDOW_CONTEXT).max(line_start));
+        let label_end = (at + first.len().min(WINDOW_CONTEXT)).min(line_end);
+        let to = floor((label_end + WINDOW_CONTEXT).min(line_end));
+        let (pre, post) = (
+            if from > line_start { "..." } else { "" },
+            if to < line_end { "..." } else { "" },
+        );
+        let line_no = text[..line_start].matches('\n').count() + 1;
+        let column = text[line_start..at].chars().count() + 1;
+        let shift = |o: usize| o - from + pre.len();
+        let labels = labels
+            .iter()
+            .filter(|l| l.offset() >= from && l.offset() <= to)
+            .map(|l| {
+                let len = l.len().min(to.saturating_sub(l.offset()));
+                miette::LabeledSpan::new(l.label().map(str::to_string), shift(l.offset()), len)
+            })
+            .collect();
+        Some(Windowed {
+            inner: None,
+            excerpt: NamedSource::new(
+                format!(
+                    "{} (line {line_no}, column {column}, a window of a long line)",
+                    src.name
+                ),
+                format!("{pre}{}{post}", &text[from..to]),
+            ),
+            labels,
+        })
+    }
+
+    fn with_inner(mut self, d: impl Diagnostic + Send + Sync + 'static) -> Self {
+        self.inner = Some(Box::new(d));
+        self
+    }
+
+    fn inner(&self) -> Option<&(dyn Diagnostic + Send + Sync)> {
+        self.inner.as_deref()
+    }
+}
+
+impl std::fmt::Display for Windowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inner() {
+            Some(d) => std::fmt::Display::fmt(d, f),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for Windowed {}
+
+impl Diagnostic for Windowed {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner()?.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.inner()?.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.inner()?.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.excerpt)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
 }
 
 /// Problems with files and paths (not with their contents).
@@ -96,17 +207,13 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
 pub fn compile_with_warnings(
     src: &Source,
 ) -> Result<(Program, Vec<miette::Report>), Vec<miette::Report>> {
-    let file = crate::syntax::parse(&src.text)
-        .map_err(|e| vec![miette::Report::new(e).with_source_code(src.named())])?;
-    let checked = crate::check::check(&file, &src.text).map_err(|errs| {
-        errs.into_iter()
-            .map(|e| miette::Report::new(e).with_source_code(src.named()))
-            .collect::<Vec<_>>()
-    })?;
+    let file = crate::syntax::parse(&src.text).map_err(|e| vec![src.report(e)])?;
+    let checked = crate::check::check(&file, &src.text)
+        .map_err(|errs| errs.into_iter().map(|e| src.report(e)).collect::<Vec<_>>())?;
     let warnings = checked
         .warnings
         .into_iter()
-        .map(|w| miette::Report::new(w).with_source_code(src.named()))
+        .map(|w| src.report(w))
         .collect();
     Ok((checked.program, warnings))
 }

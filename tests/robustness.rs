@@ -117,3 +117,23 @@ fn random_token_soup_never_panics() {
         assert!(r.is_ok(), "panic on input:\n{s}");
     }
 }
+
+/// A mistake 70,000 columns into a line is shown against a window of that line: no renderer
+/// panic (miette cannot pad past 65,535 columns), a short quote, and the real position named.
+#[test]
+fn a_mistake_far_into_a_long_line_is_quoted_in_a_window() {
+    let text = format!(
+        "data d = gaussian(dim: 2, rho: 0.5){} + bogus\nclaim \"c\": mi(d) > 0\n",
+        " ".repeat(70_000)
+    );
+    let reports = compile(&Source::new("long.mica", text)).unwrap_err();
+    assert_eq!(reports.len(), 2);
+    let last = reports
+        .iter()
+        .find(|r| r.to_string().contains("bogus"))
+        .unwrap();
+    let shown = mica::pipeline::render_plain(last);
+    assert!(shown.contains("mica::check::unknown_name"), "{shown}");
+    assert!(shown.contains("line 1, column 70039"), "{shown}");
+    assert!(shown.len() < 2_000, "{} bytes", shown.len());
+}
