@@ -6,7 +6,7 @@ use mica::syntax::{parse, parse_expr};
 fn expr(src: &str) -> ExprKind {
     parse_expr(src)
         .unwrap_or_else(|e| panic!("{src}: {e:?}"))
-        .kind
+        .into_kind()
 }
 
 fn num(e: &Expr) -> f64 {

@@ -137,3 +137,46 @@ fn a_mistake_far_into_a_long_line_is_quoted_in_a_window() {
     assert!(shown.contains("line 1, column 70039"), "{shown}");
     assert!(shown.len() < 2_000, "{} bytes", shown.len());
 }
+
+/// Long chains build trees as deep as they are long; they are refused by depth before anything
+/// recurses on them (they overflowed the stack), and a 10-million-digit number is refused
+/// without parsing it. Each gives its coded diagnostic.
+#[test]
+fn long_chains_and_huge_numbers_are_refused_with_a_code() {
+    let cases = [
+        (
+            format!("let x = {}1\nclaim \"c\": x < 2\n", "-".repeat(20_000)),
+            "mica::syntax::too_complex",
+        ),
+        (
+            format!("let x = 1{}\nclaim \"c\": x < 2\n", " + 1".repeat(30_000)),
+            "mica::syntax::too_complex",
+        ),
+        (
+            format!("claim \"c\": 1 < 2{}\n", " and 1 < 2".repeat(10_000)),
+            "mica::syntax::too_complex",
+        ),
+        (
+            format!("let x = {}\nclaim \"c\": x < 2\n", "9".repeat(10_000_000)),
+            "mica::syntax::bad_number",
+        ),
+    ];
+    for (text, code) in cases {
+        let start = std::time::Instant::now();
+        let reports = compile(&Source::new("t", text)).unwrap_err();
+        let codes: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r.code().map(|c| c.to_string()))
+            .collect();
+        assert_eq!(codes, [code]);
+        // Generous: the point is "not minutes" (measured well under 0.1 s in release).
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "{code}: {:?}",
+            start.elapsed()
+        );
+    }
+    // A chain at the limit still checks.
+    let ok = format!("let x = 1{}\nclaim \"c\": x > 2\n", " + 1".repeat(150));
+    assert!(compile(&Source::new("t", ok)).is_ok());
+}

@@ -137,6 +137,80 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The node's kind, taken out of it (an `Expr` cannot be destructured by moving: it has a
+    /// `Drop`).
+    pub fn into_kind(mut self) -> ExprKind {
+        std::mem::replace(&mut self.kind, ExprKind::Bool(false))
+    }
+
+    /// The sub-expressions directly below this one.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Number(_) | ExprKind::Str(_) | ExprKind::Bool(_) | ExprKind::Name(_) => {
+                vec![]
+            }
+            ExprKind::List(items) | ExprKind::Indexed(_, items) => items.iter().collect(),
+            ExprKind::Call(_, args) => args.iter().map(|a| &a.value).collect(),
+            ExprKind::Neg(a) => vec![a],
+            ExprKind::Binary(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Within(a, b)
+            | ExprKind::And(a, b)
+            | ExprKind::Quantified(_, _, a, b) => vec![a, b],
+            ExprKind::Lambda(_, list, body) => list.iter().map(|l| &**l).chain([&**body]).collect(),
+        }
+    }
+
+    /// The depth of the tree below and including this node, computed without recursion (so
+    /// that a tree too deep to check can still be measured).
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        deepest
+    }
+}
+
+/// Dropping a deep tree without recursion: children are moved onto a heap stack first, so a
+/// chain of 20,000 unary minus signs (refused by the parser) cannot overflow the stack.
+impl Drop for Expr {
+    fn drop(&mut self) {
+        fn take(kind: &mut ExprKind, out: &mut Vec<Expr>) {
+            match std::mem::replace(kind, ExprKind::Bool(false)) {
+                ExprKind::List(items) | ExprKind::Indexed(_, items) => out.extend(items),
+                ExprKind::Call(_, args) => out.extend(args.into_iter().map(|mut a| {
+                    let span = a.value.span;
+                    let placeholder = Expr {
+                        kind: ExprKind::Bool(false),
+                        span,
+                    };
+                    std::mem::replace(&mut a.value, placeholder)
+                })),
+                ExprKind::Neg(a) => out.push(*a),
+                ExprKind::Binary(_, a, b)
+                | ExprKind::Compare(_, a, b)
+                | ExprKind::Within(a, b)
+                | ExprKind::And(a, b)
+                | ExprKind::Quantified(_, _, a, b) => out.extend([*a, *b]),
+                ExprKind::Lambda(_, list, body) => {
+                    out.extend(list.map(|l| *l));
+                    out.push(*body);
+                }
+                _ => {}
+            }
+        }
+        let mut stack = Vec::new();
+        take(&mut self.kind, &mut stack);
+        while let Some(mut e) = stack.pop() {
+            take(&mut e.kind, &mut stack);
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,

@@ -38,6 +38,16 @@ pub enum SyntaxError {
         #[label("too deep here")]
         span: Span,
     },
+    #[error("expression nested too deeply")]
+    #[diagnostic(
+        code(mica::syntax::too_complex),
+        help("an expression may nest at most 200 operations deep (each unary minus, each `+ - * /` and `and` in a chain, each call or bracket counts); split it with `let`")
+    )]
+    TooComplex {
+        #[label("this expression is {depth} deep")]
+        span: Span,
+        depth: usize,
+    },
     #[error("a claim option is given twice")]
     #[diagnostic(
         code(mica::syntax::duplicate_option),
@@ -117,6 +127,7 @@ impl SyntaxError {
             SyntaxError::Unexpected { span, .. }
             | SyntaxError::BadNumber { span }
             | SyntaxError::TooDeep { span }
+            | SyntaxError::TooComplex { span, .. }
             | SyntaxError::DuplicateOption { span } => *span,
         }
     }

@@ -21,8 +21,50 @@ pub fn parse(src: &str) -> Result<File, SyntaxError> {
         .into_inner()
         .filter(|p| p.as_rule() != Rule::EOI)
         .map(item)
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    for e in item_exprs(&items) {
+        check_depth(e)?;
+    }
     Ok(File { items, span })
+}
+
+/// Deepest expression tree accepted. Chains (`a + b + ...`, `- - - x`, `p and q and ...`)
+/// build trees as deep as they are long, and the checker recurses on trees: deeper input is
+/// refused here, before anything recurses on it.
+pub const MAX_EXPR_DEPTH: usize = 200;
+
+fn check_depth(e: &Expr) -> Result<(), SyntaxError> {
+    let depth = e.depth();
+    if depth > MAX_EXPR_DEPTH {
+        return Err(SyntaxError::TooComplex {
+            span: e.span,
+            depth,
+        });
+    }
+    Ok(())
+}
+
+/// Every top-level expression of the items, sweeps included.
+fn item_exprs(items: &[Item]) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Item> = items.iter().collect();
+    while let Some(it) = stack.pop() {
+        match it {
+            Item::Decl(d) => {
+                out.extend(d.index.iter().flatten());
+                out.push(&d.value);
+            }
+            Item::Sweep(s) => {
+                out.push(&s.values);
+                stack.extend(&s.items);
+            }
+            Item::Claim(c) => {
+                out.push(&c.body);
+                out.extend(c.tolerance.as_ref());
+            }
+        }
+    }
+    out
 }
 
 /// Deepest bracket nesting accepted; deeper input is refused before the recursive descent
@@ -55,7 +97,9 @@ pub fn parse_expr(src: &str) -> Result<Expr, SyntaxError> {
         let at = e.as_span().end();
         return Err(SyntaxError::trailing(src, at));
     }
-    expr(e)
+    let e = expr(e)?;
+    check_depth(&e)?;
+    Ok(e)
 }
 
 /// The span of a parse-tree node, without the whitespace and comments pest may have consumed
@@ -222,7 +266,14 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// Longest number text accepted (a float needs at most about 25 significant characters; a
+/// 10-million-digit literal is refused without parsing it).
+const MAX_NUMBER_LEN: usize = 400;
+
 fn number(p: &Pair<Rule>) -> Result<f64, SyntaxError> {
+    if p.as_str().len() > MAX_NUMBER_LEN {
+        return Err(SyntaxError::bad_number(span_of(p)));
+    }
     p.as_str()
         .parse::<f64>()
         .ok()
