@@ -60,13 +60,13 @@ struct RunOpts {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Override the number of seeds of every run.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = at_least_one)]
     seeds: Option<u64>,
     /// Smoke run: a tenth of the training steps.
     #[arg(long)]
     quick: bool,
     /// Training jobs run side by side (default: available cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_parser = at_least_one)]
     jobs: Option<u64>,
     /// Percentile-bootstrap intervals with N replicates instead of Student t (small or skewed samples).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..))]
@@ -74,6 +74,17 @@ struct RunOpts {
     /// Write the full report (per-seed values, intervals, traces) as JSON.
     #[arg(long)]
     json: Option<PathBuf>,
+}
+
+/// A count that must be at least 1 (`--seeds`, `--jobs`).
+fn at_least_one(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "`{s}` is not a whole number; give one of at least 1"
+        )),
+    }
 }
 
 fn main() -> ExitCode {
@@ -260,7 +271,11 @@ fn test(dir: &Path, opts: &RunOpts) -> ExitCode {
         } else {
             IoError::Read {
                 path: dir.display().to_string(),
-                reason: "not a directory".into(),
+                reason: if dir.exists() {
+                    "it is not a directory (use `mica run FILE` for one claim file)".into()
+                } else {
+                    "it does not exist".into()
+                },
             }
         };
         print_reports(&[miette::Report::new(e)]);

@@ -174,26 +174,43 @@ pub struct WriteError {
     pub span: miette::SourceSpan,
 }
 
+/// Reads a claim file; `-` reads standard input. A UTF-8 byte-order mark is dropped; text
+/// that is not UTF-8 is refused with the offset of the first bad byte.
 pub fn read_source(path: &Path) -> Result<Source, IoError> {
     let name = path.display().to_string();
-    if path.is_dir() {
-        return Err(IoError::Read {
-            path: name,
-            reason: "it is a directory (use `mica test DIR` for a folder of claim files)".into(),
-        });
-    }
-    match std::fs::read(path) {
-        Err(e) => Err(IoError::Read {
-            path: name,
-            reason: e.to_string(),
-        }),
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Ok(Source::new(name, text)),
-            Err(_) => Err(IoError::Read {
-                path: name,
-                reason: "it is not UTF-8 text".into(),
-            }),
-        },
+    let read_err = |reason: String| IoError::Read {
+        path: name.clone(),
+        reason,
+    };
+    let bytes = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| read_err(e.to_string()))?;
+        buf
+    } else if path.is_dir() {
+        return Err(read_err(
+            "it is a directory (use `mica test DIR` for a folder of claim files)".into(),
+        ));
+    } else {
+        std::fs::read(path).map_err(|e| read_err(e.to_string()))?
+    };
+    let bytes = bytes
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .map(<[u8]>::to_vec)
+        .unwrap_or(bytes);
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(
+            if name == "-" {
+                "<stdin>".into()
+            } else {
+                name.clone()
+            },
+            text,
+        )),
+        Err(e) => Err(read_err(format!(
+            "it is not UTF-8 text (the first bad byte is at offset {})",
+            e.utf8_error().valid_up_to()
+        ))),
     }
 }
 

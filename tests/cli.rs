@@ -251,3 +251,48 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
     assert!(!json.exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Small things a user trips over: a byte-order mark, standard input, a bad byte, a missing
+/// suite folder, zero seeds or jobs.
+#[test]
+fn cli_inputs_at_the_edges() {
+    let dir = std::env::temp_dir().join(format!("mica-edges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "data d = gaussian(dim: 2, rho: 0.5)\nclaim \"c\": mi(d) > 0.1\n";
+    let bom = dir.join("bom.mica");
+    std::fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat()).unwrap();
+    let (code, out, err) = mica(&["check", bom.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("ok (1 claims"), "{out}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mica"))
+        .args(["check", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<stdin>: ok"));
+
+    let bad = dir.join("bad.mica");
+    std::fs::write(&bad, b"data d = \xff").unwrap();
+    let (code, _, err) = mica(&["check", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("mica::io::read") && err.contains("offset 9"),
+        "{err}"
+    );
+
+    let (code, _, err) = mica(&["test", dir.join("nope").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not exist"), "{err}");
+
+    for flag in ["--seeds", "--jobs"] {
+        let (code, _, err) = mica(&["run", bom.to_str().unwrap(), flag, "0"]);
+        assert_eq!(code, 2);
+        assert!(err.contains("at least 1"), "{flag}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

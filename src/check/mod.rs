@@ -316,6 +316,10 @@ impl<'a> Checker<'a> {
         match self.scope.get(&id.name) {
             Some(Binding::Value(v)) => return Some(v.clone()),
             Some(Binding::Poisoned) => return None,
+            // A bare name that is both an indexed family and a built-in (`run nwj[M] =
+            // train(nwj, ...)`) can only mean the built-in: the family needs an index. Its
+            // declaration has already been warned about.
+            Some(Binding::Family { .. }) if crate::catalog::lookup(&id.name).is_some() => {}
             Some(Binding::Family { kind, arity }) => {
                 let idx = vec!["K"; *arity].join(", ");
                 self.errors.push(CheckError::BadIndex {
