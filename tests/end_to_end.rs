@@ -137,3 +137,18 @@ fn staircase_and_early_stopping() {
         stairs.traces[0].len()
     );
 }
+
+/// A run whose estimate runs off by orders of magnitude is diverged, seed by seed, and its
+/// claim says so instead of asking for more seeds.
+#[test]
+fn a_diverging_run_is_called_diverged() {
+    let r = run("tests/fixtures/diverges.mica", 0);
+    let c = &r.claims[0];
+    assert_eq!(c.verdict, Verdict::Inconclusive);
+    let reason = c.reason.clone().unwrap_or_default();
+    assert!(
+        reason.contains("diverged") && reason.contains("step"),
+        "{reason}"
+    );
+    assert_eq!(r.runs["r"].failures.len(), 3);
+}

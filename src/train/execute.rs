@@ -10,7 +10,7 @@ use candle_core::Device;
 use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
-use super::fit::{fit, Trained};
+use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
 use crate::dist::{self, staircase};
 use crate::ir::{EstimateSpec, Method, NonparamSpec, Program, RunSpec, TraceRead, TraceStat};
 
@@ -330,13 +330,19 @@ fn evaluate_estimate(
         &opts.device,
     )
     .map_err(|err| format!("evaluation failed: {err}"))?;
-    if ev.mean.is_finite() {
-        Ok(ev)
-    } else {
+    if !ev.mean.is_finite() {
         Err(format!(
             "`{}` evaluated to {} at seed {seed}",
             e.label, ev.mean
         ))
+    } else if trained.steps_done > 0 && !plausible(ev.mean) {
+        // Only a trained critic can diverge; a fixed critic may legitimately score anything.
+        Err(format!(
+            "`{}` evaluated to {:.3e} nats at seed {seed}: the trained critic diverged (beyond +-{PLAUSIBLE_NATS:e} nats)",
+            e.label, ev.mean
+        ))
+    } else {
+        Ok(ev)
     }
 }
 

@@ -33,6 +33,16 @@ pub const TRACE_POINTS_PER_STAGE: usize = 100;
 /// unless early stopping needs more points.
 pub const MIN_TRACE_INTERVAL: usize = 10;
 
+/// A trained critic whose estimate leaves +-this many nats has diverged: no task mica declares
+/// comes within two orders of magnitude of it (ln of 10^12 symbols is 27.6 nats), while a
+/// diverging critic runs off to 1e15 and beyond.
+pub const PLAUSIBLE_NATS: f64 = 1e4;
+
+/// Whether an estimate of a trained critic is a number a converging run can produce.
+pub fn plausible(estimate: f64) -> bool {
+    estimate.is_finite() && estimate.abs() <= PLAUSIBLE_NATS
+}
+
 /// Early stopping smooths the trace over this many points.
 pub const STOP_WINDOW: usize = 10;
 
@@ -109,7 +119,14 @@ pub fn fit(
         if record {
             let held_out = now.sample(spec_t.batch, &mut trace_rng);
             let (hx, hy) = to_tensors(&held_out, device)?;
-            trace.push((step, estimate(&hx, &hy)?));
+            let est = estimate(&hx, &hy)?;
+            if !plausible(est) {
+                diverged = Some(format!(
+                    "the held-out estimate reached {est:.3e} nats at step {step}"
+                ));
+                break;
+            }
+            trace.push((step, est));
             if let Some(s) = stopper.as_mut() {
                 if let Some(at) = s.observe(&trace, step, &params)? {
                     stopped_at = Some(at);
