@@ -152,3 +152,14 @@ fn a_diverging_run_is_called_diverged() {
     );
     assert_eq!(r.runs["r"].failures.len(), 3);
 }
+
+/// An equivalence whose interval excludes 0 but overlaps the tolerance is a bias, and is
+/// reported as one (more seeds would not settle it).
+#[test]
+fn a_biased_equivalence_is_reported_as_a_bias() {
+    let r = run("tests/fixtures/bias.mica", 0);
+    let c = &r.claims[0];
+    assert_eq!(c.verdict, Verdict::Inconclusive);
+    let reason = c.reason.clone().unwrap_or_default();
+    assert!(reason.contains("systematic bias"), "{reason}");
+}

@@ -239,10 +239,21 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
     match worst {
         Some(e) if e.op == Some(CmpOp::Eq) => {
             let at = e.at_label();
-            format!(
-                "the interval [{:+.4}, {:+.4}] of the difference{at} is not inside the tolerance, nor clearly outside it; more seeds would narrow it",
-                e.lower, e.upper
-            )
+            if e.lower > 0.0 || e.upper < 0.0 {
+                // The difference is not noise around 0: more seeds narrow the interval around
+                // a bias, which they do not remove.
+                format!(
+                    "the interval [{:+.4}, {:+.4}] of the difference{at} excludes 0 but overlaps the tolerance: a systematic bias of about {:+.4}, which more seeds would measure more precisely but not remove",
+                    e.lower,
+                    e.upper,
+                    0.5 * (e.lower + e.upper)
+                )
+            } else {
+                format!(
+                    "the interval [{:+.4}, {:+.4}] of the difference{at} is not inside the tolerance, nor clearly outside it; more seeds would narrow it",
+                    e.lower, e.upper
+                )
+            }
         }
         Some(e) => {
             let needed = e
