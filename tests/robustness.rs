@@ -180,3 +180,20 @@ fn long_chains_and_huge_numbers_are_refused_with_a_code() {
     let ok = format!("let x = 1{}\nclaim \"c\": x > 2\n", " + 1".repeat(150));
     assert!(compile(&Source::new("t", ok)).is_ok());
 }
+
+/// 10,000 unknown names in one list give 50 diagnostics and one that counts the rest.
+#[test]
+fn many_mistakes_are_capped_and_counted() {
+    let names: Vec<String> = (0..10_000).map(|i| format!("u{i}")).collect();
+    let text = format!("let x = [{}]\nclaim \"c\": 1 < 2\n", names.join(", "));
+    let reports = compile(&Source::new("t", text)).unwrap_err();
+    assert_eq!(reports.len(), 51);
+    let last = reports.last().unwrap();
+    assert_eq!(last.code().unwrap().to_string(), "mica::check::too_many");
+    assert!(last.to_string().contains("9950 more"), "{last}");
+    let shown: usize = reports
+        .iter()
+        .map(|r| mica::pipeline::render_plain(r).len())
+        .sum();
+    assert!(shown < 100_000, "{shown} bytes");
+}

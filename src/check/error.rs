@@ -181,6 +181,17 @@ pub enum CheckError {
         span: SourceSpan,
     },
 
+    #[error("... and {more} more problems like these, not shown")]
+    #[diagnostic(
+        code(mica::check::too_many),
+        help("mica shows the first {shown} problems of a file; fix those and check again")
+    )]
+    TooMany {
+        shown: usize,
+        more: usize,
+        #[label("the first one not shown")]
+        span: SourceSpan,
+    },
     #[error("{message}")]
     #[diagnostic(code(mica::check::no_claims))]
     NoClaims {
@@ -230,6 +241,7 @@ impl CheckError {
             | CheckError::BadIndex { span, .. }
             | CheckError::BadConfidence { span, .. }
             | CheckError::NotAClaim { span, .. }
+            | CheckError::TooMany { span, .. }
             | CheckError::NoClaims { span, .. } => *span,
         }
     }

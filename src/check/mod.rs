@@ -17,6 +17,10 @@ use crate::ir::{apply_bin, fmt_num, Build, ClaimFn, Func, Kind, Program, Value};
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
 use scope::{Binding, Scope};
 
+/// The most problems reported for one file; the rest are counted in one last diagnostic (a
+/// list of 10,000 unknown names would otherwise print each, quoting its line every time).
+pub const MAX_DIAGNOSTICS: usize = 50;
+
 /// A program that checked clean, with the warnings about it (shown, not fatal).
 #[derive(Debug)]
 pub struct Checked {
@@ -56,6 +60,14 @@ pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert(format!("{e:?}")));
         errors.sort_by_key(|e| e.span().offset());
+        if errors.len() > MAX_DIAGNOSTICS {
+            let hidden = errors.split_off(MAX_DIAGNOSTICS);
+            errors.push(CheckError::TooMany {
+                shown: MAX_DIAGNOSTICS,
+                more: hidden.len(),
+                span: hidden[0].span(),
+            });
+        }
         Err(errors)
     }
 }
