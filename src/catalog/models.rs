@@ -16,6 +16,10 @@ fn critic(spec: CriticSpec) -> Result<Value, ParamError> {
     Ok(Value::Critic(Arc::new(spec)))
 }
 
+/// The most hidden layers an mlp may have (training recurses through the layers; thousands
+/// would overflow a worker's stack).
+pub const MAX_HIDDEN_LAYERS: usize = 64;
+
 pub static IDENTITY: Entry = Entry::constructor(
     "identity",
     Kind::Encoder,
@@ -44,6 +48,15 @@ pub static MLP: Entry = Entry::constructor(
     MlpArgs::PARAMS,
     |args| {
         let a = MlpArgs::read(args)?;
+        let depth = a.hidden.as_ref().map_or(0, Vec::len);
+        if depth > MAX_HIDDEN_LAYERS {
+            return Err(ParamError::new(
+                crate::ir::ParamErrorKind::OutOfRange,
+                "hidden",
+                format!("{depth} hidden layers; an mlp may have at most {MAX_HIDDEN_LAYERS}"),
+            )
+            .help("deep networks of this kind do not train on these tasks; a few layers suffice"));
+        }
         let act = match a.act.as_str() {
             "tanh" => Activation::Tanh,
             "gelu" => Activation::Gelu,

@@ -37,6 +37,7 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
                 data.dist.dim_y()
             ))
         })?;
+    check_memory(&spec)?;
     if spec.patience.is_some() && data.dist.stage_count() > 1 {
         return Err(ParamError::new(
             ParamErrorKind::Conflict,
@@ -49,6 +50,64 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
         name: String::new(),
         method: Method::Train(spec),
     })))
+}
+
+/// Pairs that held-out evaluation samples at once (`CHUNK_PAIRS` in train::eval).
+const EVAL_CHUNK_PAIRS: usize = 8192;
+
+/// The memory this machine offers a run: `MICA_MEMORY_BYTES` if set, else the total memory
+/// the kernel reports; `None` where neither is known (then nothing is refused).
+fn memory_limit() -> Option<f64> {
+    if let Some(v) = std::env::var("MICA_MEMORY_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+    {
+        return Some(v);
+    }
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+fn gigabytes(bytes: f64) -> String {
+    format!("{:.1} GB", bytes / 1e9)
+}
+
+/// Refuses, before anything trains, a run whose training step cannot fit in this machine's
+/// memory (it would abort with an allocator message midway).
+fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
+    let Some(limit) = memory_limit() else {
+        return Ok(());
+    };
+    let (dx, dy) = (spec.data.dist.dim_x(), spec.data.dist.dim_y());
+    // Sample buffers in f64 and f32: held-out evaluation draws its batches in chunks of at
+    // least EVAL_CHUNK_PAIRS pairs (train::eval), training two batches at a time.
+    let pairs = (2 * spec.batch).max(EVAL_CHUNK_PAIRS) as f64;
+    let samples = pairs * (dx + dy) as f64 * 12.0;
+    let step = spec.critic.training_bytes(dx, dy, spec.batch);
+    let need = samples + step;
+    if need <= limit {
+        return Ok(());
+    }
+    // The critic is at fault if it does not fit even at the smallest batch.
+    let at_fault = if spec.critic.training_bytes(dx, dy, 2) > limit {
+        "critic"
+    } else {
+        "batch"
+    };
+    Err(ParamError::new(
+        ParamErrorKind::OutOfRange,
+        at_fault,
+        format!(
+            "one training step needs about {} (parameters with Adam's moments, activations and the {}x{} score matrix), more than this machine's {}",
+            gigabytes(need),
+            spec.batch,
+            spec.batch,
+            gigabytes(limit)
+        ),
+    )
+    .help("use a smaller batch or narrower encoders (MICA_MEMORY_BYTES sets the memory mica may assume)"))
 }
 
 typed_params! {

@@ -98,6 +98,33 @@ impl CriticSpec {
         }
     }
 
+    /// Roughly the bytes one training step needs at batch size `k` (f32): every parameter four
+    /// times (value, gradient, Adam's two moments), the activations of the forward pass twice
+    /// (kept for the backward pass, and their gradients), the K x K score matrix four times.
+    /// An estimate for refusing impossible runs before they start, not an accounting.
+    pub fn training_bytes(&self, dim_x: usize, dim_y: usize, k: usize) -> f64 {
+        let k = k as f64;
+        let tower = |e: &EncoderRef, input: usize| {
+            let acts: f64 = e.spec.layer_widths().iter().map(|&w| w as f64).sum();
+            (e.spec.param_count(input), k * (acts + input as f64))
+        };
+        let (params, acts) = match self {
+            CriticSpec::Separable { g, h, shared, .. } | CriticSpec::Bilinear { g, h, shared } => {
+                let (pg, ag) = tower(g, dim_x);
+                let (ph, ah) = tower(h, dim_y);
+                (if *shared { pg } else { pg + ph }, ag + ah)
+            }
+            // The first layer and everything after it run on all K^2 pairs.
+            CriticSpec::Concat { f } => {
+                let input = dim_x + dim_y;
+                let acts: f64 = f.spec.layer_widths().iter().map(|&w| w as f64).sum();
+                (f.spec.param_count(input), k * k * acts)
+            }
+            CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => (0.0, 0.0),
+        };
+        4.0 * (4.0 * params + 2.0 * acts + 4.0 * k * k)
+    }
+
     /// Creates the critic for data of the given widths, with seeded initial parameters.
     pub fn build(
         &self,

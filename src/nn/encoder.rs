@@ -46,6 +46,30 @@ impl EncoderSpec {
         }
     }
 
+    /// The widths of the layer outputs (none for identity).
+    pub fn layer_widths(&self) -> Vec<usize> {
+        match self {
+            EncoderSpec::Identity => Vec::new(),
+            EncoderSpec::Mlp { hidden, out, .. } => hidden
+                .iter()
+                .copied()
+                .chain(std::iter::once(*out))
+                .collect(),
+        }
+    }
+
+    /// Trainable numbers (weights and biases) for inputs of width `input`, as f64 so that
+    /// absurd declarations do not overflow.
+    pub fn param_count(&self, input: usize) -> f64 {
+        let mut width = input as f64;
+        let mut count = 0.0;
+        for w in self.layer_widths() {
+            count += width * w as f64 + w as f64;
+            width = w as f64;
+        }
+        count
+    }
+
     /// Creates the module for inputs of width `input`, with seeded initial parameters.
     pub fn build(
         &self,
@@ -144,4 +168,28 @@ pub fn normalise_rows(h: &Tensor) -> Result<Tensor> {
     let c = h.broadcast_sub(&mean)?;
     let var = c.sqr()?.mean_keepdim(candle_core::D::Minus1)?;
     c.broadcast_div(&(var + 1e-5)?.sqrt()?)
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// 20 -> 256 -> 256 -> 32: (20*256 + 256) + (256*256 + 256) + (256*32 + 32) = 79,392, and
+    /// the module built from the spec has exactly that many numbers.
+    #[test]
+    fn param_count_matches_the_built_module() {
+        let spec = EncoderSpec::Mlp {
+            hidden: vec![256, 256],
+            out: 32,
+            act: Activation::Relu,
+            layer_norm: false,
+        };
+        assert_eq!(spec.param_count(20), 79_392.0);
+        let mut params = Params::default();
+        let mut rng = crate::dist::stream(0, 0, "test");
+        spec.build(20, &mut rng, &Device::Cpu, &mut params).unwrap();
+        let built: usize = params.vars.iter().map(|v| v.as_tensor().elem_count()).sum();
+        assert_eq!(built, 79_392);
+        assert_eq!(EncoderSpec::Identity.param_count(20), 0.0);
+    }
 }
