@@ -224,7 +224,25 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
 pub fn compile_with_warnings(
     src: &Source,
 ) -> Result<(Program, Vec<miette::Report>), Vec<miette::Report>> {
-    let file = crate::syntax::parse(&src.text).map_err(|e| vec![src.report(e)])?;
+    let recovered = crate::syntax::parse_recovering(&src.text);
+    if !recovered.errors.is_empty() {
+        // Every item's syntax error, and the checker's findings in the items that parsed.
+        let checked =
+            crate::check::check_recovered(&recovered.file, &src.text, &recovered.lost_names);
+        let mut found: Vec<(usize, miette::Report)> = recovered
+            .errors
+            .into_iter()
+            .map(|e| (e.span().start, src.report(e)))
+            .chain(
+                checked
+                    .into_iter()
+                    .map(|e| (e.span().offset(), src.report(e))),
+            )
+            .collect();
+        found.sort_by_key(|(at, _)| *at);
+        return Err(found.into_iter().map(|(_, r)| r).collect());
+    }
+    let file = recovered.file;
     let checked = crate::check::check(&file, &src.text)
         .map_err(|errs| errs.into_iter().map(|e| src.report(e)).collect::<Vec<_>>())?;
     let warnings = checked

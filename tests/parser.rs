@@ -270,3 +270,25 @@ fn syntax_errors_point_at_the_offending_token() {
         "deep nesting is refused, not a stack overflow"
     );
 }
+
+/// After a syntax error the file is parsed item by item: the good items keep the file's
+/// spans, each broken item gives its error, and the names broken items declare are listed.
+#[test]
+fn recovery_parses_the_other_items_in_place() {
+    let src =
+        "data d = gaussian(dim: 2, rho: 0.5)\nrun r = train(\nclaim \"c\": mi(d) > 0\nlet k = )\n";
+    let rec = mica::syntax::parse_recovering(src);
+    assert_eq!(rec.errors.len(), 2, "{:?}", rec.errors);
+    assert_eq!(rec.file.items.len(), 2);
+    match &rec.file.items[1] {
+        Item::Claim(c) => assert_eq!(&src[c.span.start..c.span.end], "claim \"c\": mi(d) > 0"),
+        other => panic!("{other:?}"),
+    }
+    let lost: Vec<&str> = rec.lost_names.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(lost, ["r", "k"]);
+    let r = &rec.lost_names[0];
+    assert_eq!(&src[r.span.start..r.span.end], "r");
+    // A file without mistakes is parsed once, as by `parse`.
+    let ok = mica::syntax::parse_recovering("claim \"c\": 1 < 2\n");
+    assert!(ok.errors.is_empty() && ok.file.items.len() == 1);
+}

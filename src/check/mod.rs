@@ -21,6 +21,19 @@ use scope::{Binding, Scope};
 /// list of 10,000 unknown names would otherwise print each, quoting its line every time).
 pub const MAX_DIAGNOSTICS: usize = 50;
 
+/// At most `MAX_DIAGNOSTICS` errors (in order), then one that counts the rest.
+pub fn cap(mut errors: Vec<CheckError>) -> Vec<CheckError> {
+    if errors.len() > MAX_DIAGNOSTICS {
+        let hidden = errors.split_off(MAX_DIAGNOSTICS);
+        errors.push(CheckError::TooMany {
+            shown: MAX_DIAGNOSTICS,
+            more: hidden.len(),
+            span: hidden[0].span(),
+        });
+    }
+    errors
+}
+
 /// A program that checked clean, with the warnings about it (shown, not fatal).
 #[derive(Debug)]
 pub struct Checked {
@@ -30,11 +43,35 @@ pub struct Checked {
 
 /// Checks a parsed file. `src` is the text it was parsed from (claims quote their source).
 pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
+    check_partial(file, src, &[])
+}
+
+/// Checks the items that parsed of a file with syntax errors: `lost` names what the broken
+/// items declare, bound as unusable so that their uses are not reported again. Returns the
+/// errors found, uncapped (no "states no claims": the claims may be among the broken items).
+pub fn check_recovered(file: &ast::File, src: &str, lost: &[ast::Ident]) -> Vec<CheckError> {
+    match check_partial(file, src, lost) {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors
+            .into_iter()
+            .filter(|e| !matches!(e, CheckError::NoClaims { .. }))
+            .collect(),
+    }
+}
+
+fn check_partial(
+    file: &ast::File,
+    src: &str,
+    lost: &[ast::Ident],
+) -> Result<Checked, Vec<CheckError>> {
     let mut c = Checker::new(file, src);
+    for id in lost {
+        c.scope.insert(id.name.clone(), Binding::Poisoned, id.span);
+    }
     for item in &file.items {
         c.item(item);
     }
-    if c.errors.is_empty() && c.program.claims.is_empty() {
+    if c.errors.is_empty() && c.program.claims.is_empty() && lost.is_empty() {
         let only_comments = file.items.is_empty();
         c.errors.push(CheckError::NoClaims {
             message: if only_comments {
@@ -60,15 +97,7 @@ pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert(format!("{e:?}")));
         errors.sort_by_key(|e| e.span().offset());
-        if errors.len() > MAX_DIAGNOSTICS {
-            let hidden = errors.split_off(MAX_DIAGNOSTICS);
-            errors.push(CheckError::TooMany {
-                shown: MAX_DIAGNOSTICS,
-                more: hidden.len(),
-                span: hidden[0].span(),
-            });
-        }
-        Err(errors)
+        Err(cap(errors))
     }
 }
 

@@ -7,7 +7,7 @@ mod error;
 mod parser;
 
 pub use error::SyntaxError;
-pub use parser::{parse, parse_expr};
+pub use parser::{parse, parse_expr, parse_recovering, Recovered};
 
 /// The reserved words of the grammar (its `kw_` rules), which cannot be names.
 pub const KEYWORDS: &[&str] = &[

@@ -28,6 +28,138 @@ pub fn parse(src: &str) -> Result<File, SyntaxError> {
     Ok(File { items, span })
 }
 
+/// A file parsed item by item after a syntax error: the items that parse, every item's syntax
+/// error, and the names the broken items declare (so that the checker can treat them as
+/// declared but unusable, rather than report each use as unknown).
+#[derive(Debug)]
+pub struct Recovered {
+    pub file: File,
+    pub errors: Vec<SyntaxError>,
+    pub lost_names: Vec<Ident>,
+}
+
+/// Most items recovery re-parses one by one, and the largest file it does so for: each item
+/// costs a pass over the whole file.
+const MAX_RECOVERED_ITEMS: usize = 2_000;
+const MAX_RECOVERED_BYTES: usize = 1 << 20;
+
+/// Parses a file; after a syntax error, parses it again item by item so that every item's
+/// mistake is found in one pass. An item starts at a line whose first column begins a
+/// declaration, sweep or claim keyword (items inside a sweep are indented and stay with it).
+/// Each item is parsed in place, the rest of the text blanked, so its spans are the file's.
+pub fn parse_recovering(src: &str) -> Recovered {
+    let first = match parse(src) {
+        Ok(file) => {
+            return Recovered {
+                file,
+                errors: Vec::new(),
+                lost_names: Vec::new(),
+            }
+        }
+        Err(e) => e,
+    };
+    let starts = item_starts(src);
+    let whole = Span::new(0, src.len());
+    if starts.len() < 2 || starts.len() > MAX_RECOVERED_ITEMS || src.len() > MAX_RECOVERED_BYTES {
+        return Recovered {
+            file: File {
+                items: Vec::new(),
+                span: whole,
+            },
+            errors: vec![first],
+            lost_names: Vec::new(),
+        };
+    }
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut lost_names = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(src.len());
+        match parse(&blank_outside(src, start, end)) {
+            Ok(f) => items.extend(f.items),
+            Err(alone) => {
+                // With the text that follows in place, pest stops where it did in the whole
+                // file ("found `claim`" rather than "found end of file") when that is in or
+                // just after this item.
+                let with_rest = match parse(&blank_outside(src, start, src.len())) {
+                    Err(e) if e.span().start <= end => e,
+                    _ => alone,
+                };
+                errors.push(with_rest);
+                lost_names.extend(declared_names(src, start, end));
+            }
+        }
+    }
+    Recovered {
+        file: File { items, span: whole },
+        errors,
+        lost_names,
+    }
+}
+
+/// Byte offsets of the lines that start an item (the first line starts one too, whatever it
+/// holds, so that leading comments belong to the first item).
+fn item_starts(src: &str) -> Vec<usize> {
+    const STARTERS: [&str; 7] = ["data", "encoder", "critic", "run", "let", "sweep", "claim"];
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let word: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if offset > 0 && STARTERS.contains(&word.as_str()) {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts
+}
+
+/// The text with everything outside `start..end` replaced by spaces (newlines kept), so that
+/// byte offsets, lines and columns stay those of the file.
+fn blank_outside(src: &str, start: usize, end: usize) -> String {
+    let mut out = String::with_capacity(src.len());
+    for (i, c) in src.char_indices() {
+        if (start..end).contains(&i) || c == '\n' {
+            out.push(c);
+        } else {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        }
+    }
+    out
+}
+
+/// The names declared by the lines of `start..end` that begin with a declaration keyword.
+fn declared_names(src: &str, start: usize, end: usize) -> Vec<Ident> {
+    const DECLS: [&str; 5] = ["data", "encoder", "critic", "run", "let"];
+    let mut out = Vec::new();
+    let mut offset = start;
+    for line in src[start..end].split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let mut words = trimmed.splitn(2, char::is_whitespace);
+        if let (Some(kw), Some(rest)) = (words.next(), words.next()) {
+            if DECLS.contains(&kw) {
+                let rest_trim = rest.trim_start();
+                let name: String = rest_trim
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    let at = offset + indent + kw.len() + (rest.len() - rest_trim.len()) + 1;
+                    out.push(Ident {
+                        span: Span::new(at, at + name.len()),
+                        name,
+                    });
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
 /// Deepest expression tree accepted. Chains (`a + b + ...`, `- - - x`, `p and q and ...`)
 /// build trees as deep as they are long, and the checker recurses on trees: deeper input is
 /// refused here, before anything recurses on it.
