@@ -206,8 +206,8 @@ fn a_mistake_far_into_a_long_line_is_quoted_in_a_window() {
 }
 
 /// Long chains build trees as deep as they are long; they are refused by depth before anything
-/// recurses on them (they overflowed the stack), and a 10-million-digit number is refused
-/// without parsing it. Each gives its coded diagnostic.
+/// recurses on them (they overflowed the stack); a 10-million-digit number and a
+/// 5-million-element list are refused without parsing them. Each gives its coded diagnostic.
 #[test]
 fn long_chains_and_huge_numbers_are_refused_with_a_code() {
     let cases = [
@@ -226,6 +226,13 @@ fn long_chains_and_huge_numbers_are_refused_with_a_code() {
         (
             format!("let x = {}\nclaim \"c\": x < 2\n", "9".repeat(10_000_000)),
             "mica::syntax::bad_number",
+        ),
+        (
+            format!(
+                "let x = [{}1]\nclaim \"c\": x < 2\n",
+                "1,".repeat(5_000_000)
+            ),
+            "mica::syntax::too_long",
         ),
     ];
     for (text, code) in cases {

@@ -18,6 +18,16 @@ use candle_core::{Result, Tensor, D};
 
 pub use crate::nn::BaselineSpec;
 
+/// The largest batch size at which a bound that cannot be streamed is evaluated: its whole
+/// K x K score matrix (and the tensors computed from it) must fit in memory.
+pub const MAX_DENSE_BATCH: usize = 8192;
+
+/// Whether a bound's estimate follows from row-block statistics, so that it can be evaluated
+/// at batch sizes whose score matrix would not fit in memory.
+pub fn streamable(bound: &dyn Bound) -> bool {
+    bound.estimate_streamed(&RowStats::new(2)).is_some()
+}
+
 /// A bound computed from a K x K score matrix `s[i][j] = f(x_j, y_i)`.
 pub trait Bound: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
@@ -169,5 +179,42 @@ impl RowStats {
 
     pub fn mean_diag(&self) -> f64 {
         self.sum_diag / self.k as f64
+    }
+}
+
+#[cfg(test)]
+mod streaming_tests {
+    use super::*;
+
+    /// Which bounds stream: the ones whose estimate is a function of the diagonal and the
+    /// (row or whole) log-sum-exp of the scores; SMILE clips entry by entry and I_alpha needs
+    /// leave-one-out sums, so they need the dense matrix.
+    #[test]
+    fn the_streamable_bounds() {
+        let constant = || BaselineSpec::Constant;
+        let bounds: Vec<(Box<dyn Bound>, bool)> = vec![
+            (Box::new(infonce::InfoNce), true),
+            (Box::new(nwj::Nwj), true),
+            (Box::new(dv::Dv), true),
+            (Box::new(js::Js), true),
+            (
+                Box::new(tuba::Tuba {
+                    baseline: constant(),
+                }),
+                true,
+            ),
+            (Box::new(mine::Mine { momentum: 0.9 }), true),
+            (Box::new(smile::Smile { tau: 5.0 }), false),
+            (
+                Box::new(interpolated::Interpolated {
+                    alpha: 0.5,
+                    baseline: constant(),
+                }),
+                false,
+            ),
+        ];
+        for (b, expected) in bounds {
+            assert_eq!(streamable(b.as_ref()), expected, "{}", b.name());
+        }
     }
 }

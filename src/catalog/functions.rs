@@ -100,7 +100,7 @@ typed_params! {
         bound: Option<Arc<dyn Bound>> = Default::Optional, Range::ANY,
             "evaluate under another bound (default: the run's)";
         batch: Option<usize> = Default::Optional, Range::between(2.0, 65_536.0),
-            "evaluate at another batch size K (default: the run's); above 4096, InfoNCE, NWJ, DV and JS stream the score matrix in blocks";
+            "evaluate at another batch size K (default: the run's); above 4096, every bound but smile and interpolated streams the score matrix in blocks (those two stop at 8192)";
     }
 }
 

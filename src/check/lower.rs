@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::claims::fold;
 use super::{CheckError, Checker};
-use crate::bounds::Bound;
+use crate::bounds::{streamable, Bound, MAX_DENSE_BATCH};
 use crate::catalog::{CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs};
 use crate::ir::{
     Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Quantity, RunSpec, Statistic,
@@ -132,6 +132,22 @@ impl Checker<'_> {
         let bound_text = a.bound.as_ref().map(|_| self.text(matched.span("bound")));
         let bound = a.bound.unwrap_or_else(|| train.bound.clone());
         let batch = a.batch.unwrap_or(train.batch);
+        if batch > MAX_DENSE_BATCH && !streamable(bound.as_ref()) {
+            self.errors.push(CheckError::OutOfRange {
+                param: "batch".into(),
+                value: batch.to_string(),
+                span: matched.span("batch").into(),
+                reason: format!(
+                    "`{}` needs the whole {batch} x {batch} score matrix, which cannot be streamed in blocks",
+                    bound.name()
+                ),
+                help: Some(format!(
+                    "evaluate `{}` at batch {MAX_DENSE_BATCH} or less, or under a bound that streams (infonce, nwj, dv, js, tuba, mine: up to 65536)",
+                    bound.name()
+                )),
+            });
+            return None;
+        }
         Some(Quantity::Estimate(self.estimate_id(
             run,
             Some(bound),

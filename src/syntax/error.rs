@@ -38,6 +38,15 @@ pub enum SyntaxError {
         #[label("too deep here")]
         span: Span,
     },
+    #[error("a list or call with more than a million items")]
+    #[diagnostic(
+        code(mica::syntax::too_long),
+        help("mica reads at most 1,048,576 items between one pair of brackets")
+    )]
+    TooLong {
+        #[label("this list")]
+        span: Span,
+    },
     #[error("expression nested too deeply")]
     #[diagnostic(
         code(mica::syntax::too_complex),
@@ -128,6 +137,7 @@ impl SyntaxError {
             | SyntaxError::BadNumber { span }
             | SyntaxError::TooDeep { span }
             | SyntaxError::TooComplex { span, .. }
+            | SyntaxError::TooLong { span }
             | SyntaxError::DuplicateOption { span } => *span,
         }
     }

@@ -203,17 +203,35 @@ fn item_exprs(items: &[Item]) -> Vec<&Expr> {
 /// (which could otherwise exhaust the stack).
 pub const MAX_NESTING: usize = 64;
 
+/// Most items in one bracketed list: an explicit covariance over 512 + 512 coordinates has
+/// 1,048,576 entries. Longer lists are refused before pest queues a token per element (a
+/// 5-million-element line made it allocate 2.7 GB).
+pub const MAX_LIST_ITEMS: usize = 1 << 20;
+
 fn check_nesting(src: &str) -> Result<(), SyntaxError> {
-    let mut depth = 0usize;
+    // The open brackets, each with its position and the commas seen directly inside it.
+    let mut open: Vec<(usize, usize)> = Vec::new();
     for (i, c) in src.char_indices() {
         match c {
             '(' | '[' | '{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
+                open.push((i, 0));
+                if open.len() > MAX_NESTING {
                     return Err(SyntaxError::too_deep(Span::new(i, i + 1)));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            ')' | ']' | '}' => {
+                open.pop();
+            }
+            ',' => {
+                if let Some((at, commas)) = open.last_mut() {
+                    *commas += 1;
+                    if *commas >= MAX_LIST_ITEMS {
+                        return Err(SyntaxError::TooLong {
+                            span: Span::new(*at, i + 1),
+                        });
+                    }
+                }
+            }
             _ => {}
         }
     }
