@@ -74,11 +74,6 @@ typed_params! {
     }
 }
 
-const X: &[Param] = MathArgs::PARAMS;
-const XY: &[Param] = MinMaxArgs::PARAMS;
-const ONE_CURVE: &[Param] = CurveArgs::PARAMS;
-const TREND: &[Param] = TrendArgs::PARAMS;
-
 typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
@@ -134,71 +129,95 @@ typed_params! {
             "which stage of a staircase, from 1 (default: the last; an ordinary run has one)";
     }
 }
-const TRACE_PARAMS: &[Param] = TraceArgs::PARAMS;
 
 pub static TRACE: Entry = function(
     "trace", ClaimFn::Trace(TraceStat::Mean),
     "mean of the held-out estimates traced during training over the second half of a stage, per seed (nats)",
-    TRACE_PARAMS,
+    TraceArgs::PARAMS,
 );
 
 pub static TRACE_SD: Entry = function(
     "trace_sd", ClaimFn::Trace(TraceStat::Sd),
     "standard deviation of the held-out estimates traced over the second half of a stage, per seed: the estimator's batch-to-batch variability",
-    TRACE_PARAMS,
+    TraceArgs::PARAMS,
 );
 
-pub static LN: Entry = function("ln", ClaimFn::Math(Func::Ln), "natural logarithm", X);
-pub static LOG2: Entry = function("log2", ClaimFn::Math(Func::Log2), "base-2 logarithm", X);
-pub static EXP: Entry = function("exp", ClaimFn::Math(Func::Exp), "exponential", X);
-pub static SQRT: Entry = function("sqrt", ClaimFn::Math(Func::Sqrt), "square root", X);
-pub static ABS: Entry = function("abs", ClaimFn::Math(Func::Abs), "absolute value", X);
+pub static LN: Entry = function(
+    "ln",
+    ClaimFn::Math(Func::Ln),
+    "natural logarithm",
+    MathArgs::PARAMS,
+);
+pub static LOG2: Entry = function(
+    "log2",
+    ClaimFn::Math(Func::Log2),
+    "base-2 logarithm",
+    MathArgs::PARAMS,
+);
+pub static EXP: Entry = function(
+    "exp",
+    ClaimFn::Math(Func::Exp),
+    "exponential",
+    MathArgs::PARAMS,
+);
+pub static SQRT: Entry = function(
+    "sqrt",
+    ClaimFn::Math(Func::Sqrt),
+    "square root",
+    MathArgs::PARAMS,
+);
+pub static ABS: Entry = function(
+    "abs",
+    ClaimFn::Math(Func::Abs),
+    "absolute value",
+    MathArgs::PARAMS,
+);
 pub static MIN: Entry = function(
     "min",
     ClaimFn::Math(Func::Min),
     "smallest of two or more quantities, or min(K -> q) across a sweep (per seed)",
-    XY,
+    MinMaxArgs::PARAMS,
 );
 pub static MAX: Entry = function(
     "max",
     ClaimFn::Math(Func::Max),
     "largest of two or more quantities, or max(K -> q) across a sweep (per seed)",
-    XY,
+    MinMaxArgs::PARAMS,
 );
 pub static INCREASING: Entry = function(
     "increasing",
     ClaimFn::Trend { increasing: true },
     "each step along the sweep increases the quantity (consecutive paired one-sided claims)",
-    TREND,
+    TrendArgs::PARAMS,
 );
 pub static DECREASING: Entry = function(
     "decreasing",
     ClaimFn::Trend { increasing: false },
     "each step along the sweep decreases the quantity (consecutive paired one-sided claims)",
-    TREND,
+    TrendArgs::PARAMS,
 );
 
 pub static MONOTONE_TREND: Entry = function(
     "monotone_trend", ClaimFn::MonotoneTrend,
     "Spearman's rho between the sweep values and the seed-averaged curve, with a bootstrap over seeds",
-    ONE_CURVE,
+    CurveArgs::PARAMS,
 );
 pub static PEAK: Entry = function(
     "peak", ClaimFn::Peak,
     "the curve's maximum lies strictly inside the sweep (a reverse U), by a bootstrap over seeds of the argmax",
-    ONE_CURVE,
+    CurveArgs::PARAMS,
 );
 pub static ARGMAX: Entry = function(
     "argmax",
     ClaimFn::Argmax,
     "the sweep value at which the seed-averaged curve is largest, with a bootstrap over seeds",
-    ONE_CURVE,
+    CurveArgs::PARAMS,
 );
 pub static MEAN: Entry = function(
     "mean",
     ClaimFn::Mean,
     "per seed, the mean of the quantity across the sweep",
-    ONE_CURVE,
+    CurveArgs::PARAMS,
 );
 pub static CORR: Entry = function(
     "corr",

@@ -135,13 +135,6 @@ impl Args {
         }
     }
 
-    pub fn data(&self, name: &'static str) -> Result<crate::dist::DataRef, ParamError> {
-        match self.get(name) {
-            Some(Value::Data(d)) => Ok(d.clone()),
-            _ => Err(missing(name)),
-        }
-    }
-
     pub fn value(&self, name: &'static str) -> Result<&Value, ParamError> {
         self.get(name).ok_or_else(|| missing(name))
     }

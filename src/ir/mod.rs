@@ -22,5 +22,5 @@ pub use program::{
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
 pub use run::{Method, NonparamSpec, RunSpec, TrainSpec};
-pub use schema::{param, Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
+pub use schema::{Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
 pub use value::{Kind, Value};

@@ -245,20 +245,3 @@ impl std::fmt::Display for Range {
         }
     }
 }
-
-/// Shorthand for the parameter tables of entries.
-pub const fn param(
-    name: &'static str,
-    ty: Ty,
-    default: Default,
-    range: Range,
-    doc: &'static str,
-) -> Param {
-    Param {
-        name,
-        ty,
-        default,
-        range,
-        doc,
-    }
-}
