@@ -33,8 +33,12 @@ impl Source {
     /// long line quotes a window of that line instead (miette cannot pad past 65,535 columns,
     /// and a 10 MB line is no quote).
     fn report<D: Diagnostic + Send + Sync + 'static>(&self, d: D) -> miette::Report {
-        match Windowed::new(&d, self) {
-            Some(w) => miette::Report::new(w.with_inner(d)),
+        match window(&d, self) {
+            Some((excerpt, labels)) => miette::Report::new(Windowed {
+                inner: Box::new(d),
+                excerpt,
+                labels,
+            }),
             None => miette::Report::new(d).with_source_code(self.named()),
         }
     }
@@ -48,76 +52,63 @@ const WINDOW_CONTEXT: usize = 60;
 /// A diagnostic shown against a window of one long line.
 #[derive(Debug)]
 struct Windowed {
-    inner: Option<Box<dyn Diagnostic + Send + Sync>>,
+    inner: Box<dyn Diagnostic + Send + Sync>,
     excerpt: NamedSource<String>,
     labels: Vec<miette::LabeledSpan>,
 }
 
-impl Windowed {
-    /// The window for `d`, if its first label sits on a line longer than `LONG_LINE`.
-    fn new(d: &dyn Diagnostic, src: &Source) -> Option<Windowed> {
-        let labels: Vec<miette::LabeledSpan> = d.labels()?.collect();
-        let first = labels.first()?;
-        let text = &src.text;
-        let at = first.offset().min(text.len());
-        let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
-        if line_end - line_start <= LONG_LINE {
-            return None;
+/// The excerpt and shifted labels that show `d` against a window of its first label's line,
+/// if that line is longer than `LONG_LINE`.
+fn window(
+    d: &dyn Diagnostic,
+    src: &Source,
+) -> Option<(NamedSource<String>, Vec<miette::LabeledSpan>)> {
+    let labels: Vec<miette::LabeledSpan> = d.labels()?.collect();
+    let first = labels.first()?;
+    let text = &src.text;
+    let at = first.offset().min(text.len());
+    let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = text[at..].find('\n').map(|i| at + i).unwrap_or(text.len());
+    if line_end - line_start <= LONG_LINE {
+        return None;
+    }
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
         }
-        let floor = |mut i: usize| {
-            while !text.is_char_boundary(i) {
-                i -= 1;
-            }
-            i
-        };
-        let from = floor(at.saturating_sub(WINDOW_CONTEXT).max(line_start));
-        let label_end = (at + first.len().min(WINDOW_CONTEXT)).min(line_end);
-        let to = floor((label_end + WINDOW_CONTEXT).min(line_end));
-        let (pre, post) = (
-            if from > line_start { "..." } else { "" },
-            if to < line_end { "..." } else { "" },
-        );
-        let line_no = text[..line_start].matches('\n').count() + 1;
-        let column = text[line_start..at].chars().count() + 1;
-        let shift = |o: usize| o - from + pre.len();
-        let labels = labels
-            .iter()
-            .filter(|l| l.offset() >= from && l.offset() <= to)
-            .map(|l| {
-                let len = l.len().min(to.saturating_sub(l.offset()));
-                miette::LabeledSpan::new(l.label().map(str::to_string), shift(l.offset()), len)
-            })
-            .collect();
-        Some(Windowed {
-            inner: None,
-            excerpt: NamedSource::new(
-                format!(
-                    "{} (line {line_no}, column {column}, a window of a long line)",
-                    src.name
-                ),
-                format!("{pre}{}{post}", &text[from..to]),
-            ),
-            labels,
+        i
+    };
+    let from = floor(at.saturating_sub(WINDOW_CONTEXT).max(line_start));
+    let label_end = (at + first.len().min(WINDOW_CONTEXT)).min(line_end);
+    let to = floor((label_end + WINDOW_CONTEXT).min(line_end));
+    let (pre, post) = (
+        if from > line_start { "..." } else { "" },
+        if to < line_end { "..." } else { "" },
+    );
+    let line_no = text[..line_start].matches('\n').count() + 1;
+    let column = text[line_start..at].chars().count() + 1;
+    let shift = |o: usize| o - from + pre.len();
+    let labels = labels
+        .iter()
+        .filter(|l| l.offset() >= from && l.offset() <= to)
+        .map(|l| {
+            let len = l.len().min(to.saturating_sub(l.offset()));
+            miette::LabeledSpan::new(l.label().map(str::to_string), shift(l.offset()), len)
         })
-    }
-
-    fn with_inner(mut self, d: impl Diagnostic + Send + Sync + 'static) -> Self {
-        self.inner = Some(Box::new(d));
-        self
-    }
-
-    fn inner(&self) -> Option<&(dyn Diagnostic + Send + Sync)> {
-        self.inner.as_deref()
-    }
+        .collect();
+    let excerpt = NamedSource::new(
+        format!(
+            "{} (line {line_no}, column {column}, a window of a long line)",
+            src.name
+        ),
+        format!("{pre}{}{post}", &text[from..to]),
+    );
+    Some((excerpt, labels))
 }
 
 impl std::fmt::Display for Windowed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.inner() {
-            Some(d) => std::fmt::Display::fmt(d, f),
-            None => Ok(()),
-        }
+        std::fmt::Display::fmt(&self.inner, f)
     }
 }
 
@@ -125,13 +116,13 @@ impl std::error::Error for Windowed {}
 
 impl Diagnostic for Windowed {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.inner()?.code()
+        self.inner.code()
     }
     fn severity(&self) -> Option<miette::Severity> {
-        self.inner()?.severity()
+        self.inner.severity()
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.inner()?.help()
+        self.inner.help()
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.excerpt)
