@@ -22,7 +22,7 @@ use scope::{Binding, Scope};
 pub const MAX_DIAGNOSTICS: usize = 50;
 
 /// At most `MAX_DIAGNOSTICS` errors (in order), then one that counts the rest.
-pub fn cap(mut errors: Vec<CheckError>) -> Vec<CheckError> {
+fn cap(mut errors: Vec<CheckError>) -> Vec<CheckError> {
     if errors.len() > MAX_DIAGNOSTICS {
         let hidden = errors.split_off(MAX_DIAGNOSTICS);
         errors.push(CheckError::TooMany {
@@ -48,7 +48,7 @@ pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
 
 /// Checks the items that parsed of a file with syntax errors: `lost` names what the broken
 /// items declare, bound as unusable so that their uses are not reported again. Returns the
-/// errors found, uncapped (no "states no claims": the claims may be among the broken items).
+/// errors found, without "states no claims" (the claims may be among the broken items).
 pub fn check_recovered(file: &ast::File, src: &str, lost: &[ast::Ident]) -> Vec<CheckError> {
     match check_partial(file, src, lost) {
         Ok(_) => Vec::new(),
@@ -71,7 +71,7 @@ fn check_partial(
     for item in &file.items {
         c.item(item);
     }
-    if c.errors.is_empty() && c.program.claims.is_empty() && lost.is_empty() {
+    if c.errors.is_empty() && c.program.claims.is_empty() {
         let only_comments = file.items.is_empty();
         c.errors.push(CheckError::NoClaims {
             message: if only_comments {
