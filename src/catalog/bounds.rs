@@ -7,48 +7,40 @@ use crate::bounds::{
     dv::Dv, infonce::InfoNce, interpolated::Interpolated, js::Js, mine::Mine, nwj::Nwj,
     smile::Smile, tuba::Tuba, BaselineSpec, Bound,
 };
-use crate::ir::{
-    typed_params, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range, Value,
-};
+use crate::ir::{typed_params, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Value};
 use crate::nn::EncoderRef;
-
-/// A bound entry.
-const fn entry(
-    name: &'static str,
-    doc: &'static str,
-    params: &'static [Param],
-    build: BuildFn,
-) -> Entry {
-    Entry::constructor(name, Kind::Bound, doc, params, build)
-}
 
 fn bound(b: impl Bound + 'static) -> Result<Value, ParamError> {
     Ok(Value::Bound(Arc::new(b)))
 }
 
-pub static INFONCE: Entry = entry(
+pub static INFONCE: Entry = Entry::constructor(
     "infonce",
+    Kind::Bound,
     "InfoNCE: mean_i(s_ii - logsumexp_j s_ij) + ln K; a lower bound capped at ln K",
     &[],
     |_| bound(InfoNce),
 );
 
-pub static NWJ: Entry = entry(
+pub static NWJ: Entry = Entry::constructor(
     "nwj",
+    Kind::Bound,
     "NWJ: mean(diag s) - e^-1 mean_offdiag(e^s); unbiased lower bound, optimal critic 1 + ln r",
     &[],
     |_| bound(Nwj),
 );
 
-pub static DV: Entry = entry(
+pub static DV: Entry = Entry::constructor(
     "dv",
+    Kind::Bound,
     "Donsker-Varadhan: mean(diag s) - ln mean_offdiag(e^s); the minibatch estimate is biased up (not a guaranteed lower bound)",
     &[],
     |_| bound(Dv),
 );
 
-pub static JS: Entry = entry(
+pub static JS: Entry = Entry::constructor(
     "js",
+    Kind::Bound,
     "Jensen-Shannon (f-GAN) training objective, read out as NWJ of the critic + 1 (a lower bound)",
     &[],
     |_| bound(Js),
@@ -60,8 +52,9 @@ typed_params! {
     }
 }
 
-pub static SMILE: Entry = entry(
+pub static SMILE: Entry = Entry::constructor(
     "smile",
+    Kind::Bound,
     "SMILE(tau): DV with e^s clipped to [e^-tau, e^tau] in the partition term; trained with the JS objective",
     SmileArgs::PARAMS,
     |args| bound(Smile { tau: SmileArgs::read(args)?.tau }),
@@ -74,8 +67,9 @@ typed_params! {
     }
 }
 
-pub static TUBA: Entry = entry(
+pub static TUBA: Entry = Entry::constructor(
     "tuba",
+    Kind::Bound,
     "TUBA: 1 + mean(diag(s - ln b(y))) - mean_offdiag(e^(s - ln b(y))) with a learned baseline b(y); a lower bound for every critic",
     TubaArgs::PARAMS,
     |args| {
@@ -91,8 +85,9 @@ typed_params! {
     }
 }
 
-pub static MINE: Entry = entry(
+pub static MINE: Entry = Entry::constructor(
     "mine",
+    Kind::Bound,
     "MINE: the DV bound trained with a moving average of the partition term in the gradient's denominator; read out as DV",
     MineArgs::PARAMS,
     |args| bound(Mine { momentum: MineArgs::read(args)?.momentum }),
@@ -108,8 +103,9 @@ typed_params! {
     }
 }
 
-pub static INTERPOLATED: Entry = entry(
+pub static INTERPOLATED: Entry = Entry::constructor(
     "interpolated",
+    Kind::Bound,
     "I_alpha: TUBA with baseline alpha * (leave-one-out InfoNCE partition) + (1 - alpha) * b(y); at most 1 + ln((K - 1) / alpha)",
     InterpolatedArgs::PARAMS,
     |args| {

@@ -18,19 +18,8 @@ use crate::dist::student::Student;
 use crate::dist::transform::{named_map, Map, Side, Transformed};
 use crate::dist::{DataDecl, DataRef, Distribution};
 use crate::ir::{
-    typed_params, Args, BuildFn, Default, Entry, Kind, Param, ParamError, ParamErrorKind, Range,
-    Ty, Value,
+    typed_params, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
 };
-
-/// A distribution entry.
-const fn data(
-    name: &'static str,
-    doc: &'static str,
-    params: &'static [Param],
-    build: BuildFn,
-) -> Entry {
-    Entry::constructor(name, Kind::Data, doc, params, build)
-}
 
 fn value(d: impl Distribution + 'static) -> Result<Value, ParamError> {
     Ok(Value::Data(DataDecl::new(d)))
@@ -46,8 +35,9 @@ typed_params! {
 
 pub static GAUSSIAN: Entry = Entry {
     exactly_one_of: &[&["rho", "mi"]],
-    ..data(
+    ..Entry::constructor(
         "gaussian",
+        Kind::Data,
         "correlated Gaussian: x ~ N(0, I), y = rho x + sqrt(1-rho^2) eps per coordinate; MI = -(dim/2) ln(1-rho^2)",
         GaussianArgs::PARAMS,
         build_gaussian,
@@ -90,8 +80,9 @@ typed_params! {
     }
 }
 
-pub static STUDENT: Entry = data(
+pub static STUDENT: Entry = Entry::constructor(
     "student",
+    Kind::Data,
     "multivariate Student-t: MI = Gaussian MI of the dispersion + a digamma correction (> 0 even for identity)",
     StudentArgs::PARAMS,
     build_student,
@@ -132,8 +123,9 @@ typed_params! {
     }
 }
 
-pub static ADDITIVE: Entry = data(
+pub static ADDITIVE: Entry = Entry::constructor(
     "additive_uniform",
+    Kind::Data,
     "X ~ U(0,1), Y = X + U(-eps, eps); MI = eps - ln(2 eps) if eps <= 1/2, else 1/(4 eps)",
     AdditiveArgs::PARAMS,
     |args| {
@@ -149,8 +141,9 @@ typed_params! {
     }
 }
 
-pub static DISCRETE_COPY: Entry = data(
+pub static DISCRETE_COPY: Entry = Entry::constructor(
     "discrete_copy",
+    Kind::Data,
     "X uniform on `symbols` values, Y = X; MI = ln(symbols)",
     DiscreteCopyArgs::PARAMS,
     |args| {
@@ -165,8 +158,9 @@ typed_params! {
     }
 }
 
-pub static BSC: Entry = data(
+pub static BSC: Entry = Entry::constructor(
     "bsc",
+    Kind::Data,
     "binary symmetric channel: uniform bit X, Y = X flipped with probability p; MI = ln 2 - H_b(p)",
     BscArgs::PARAMS,
     |args| {
@@ -183,8 +177,9 @@ typed_params! {
     }
 }
 
-pub static INDEPENDENT: Entry = data(
+pub static INDEPENDENT: Entry = Entry::constructor(
     "independent",
+    Kind::Data,
     "independent standard normal X and Y; MI = 0 exactly",
     IndependentArgs::PARAMS,
     |args| {
@@ -203,8 +198,9 @@ typed_params! {
     }
 }
 
-pub static STAIRCASE: Entry = data(
+pub static STAIRCASE: Entry = Entry::constructor(
     "staircase",
+    Kind::Data,
     "trains through the stages in turn (equal shares of the steps); after training it is the last stage",
     StaircaseArgs::PARAMS,
     build_staircase,
@@ -255,8 +251,9 @@ typed_params! {
     }
 }
 
-pub static PAIR: Entry = data(
+pub static PAIR: Entry = Entry::constructor(
     "pair",
+    Kind::Data,
     "independent samples of a and b side by side: X = [Xa, Xb], Y = [Ya, Yb]; MI = I(a) + I(b)",
     PairArgs::PARAMS,
     |args| {
@@ -271,8 +268,9 @@ typed_params! {
     }
 }
 
-pub static DUPLICATE_X: Entry = data(
+pub static DUPLICATE_X: Entry = Entry::constructor(
     "duplicate_x",
+    Kind::Data,
     "X' = [X, X]; MI unchanged (data processing)",
     DuplicateXArgs::PARAMS,
     |args| {
@@ -292,8 +290,9 @@ typed_params! {
     }
 }
 
-pub static APPEND_FUNCTION_OF_Y: Entry = data(
+pub static APPEND_FUNCTION_OF_Y: Entry = Entry::constructor(
     "append_function_of_y",
+    Kind::Data,
     "Y' = [Y, fn(Y)]; MI unchanged (data processing)",
     AppendArgs::PARAMS,
     |args| {
@@ -372,10 +371,11 @@ fn transformed(base: DataRef, on: &str, map: Map) -> Result<Value, ParamError> {
 /// A transform whose map has no parameters.
 macro_rules! plain_transform {
     ($name:ident, $text:literal, $doc:literal, $map:expr) => {
-        pub static $name: Entry = data($text, $doc, TransformArgs::PARAMS, |args| {
-            let a = TransformArgs::read(args)?;
-            transformed(a.data, &a.on, $map)
-        });
+        pub static $name: Entry =
+            Entry::constructor($text, Kind::Data, $doc, TransformArgs::PARAMS, |args| {
+                let a = TransformArgs::read(args)?;
+                transformed(a.data, &a.on, $map)
+            });
     };
 }
 
@@ -410,8 +410,9 @@ plain_transform!(
     Map::SwissRoll
 );
 
-pub static SPIRAL: Entry = data(
+pub static SPIRAL: Entry = Entry::constructor(
     "spiral",
+    Kind::Data,
     "rotation by speed * |x|^2 of coordinate pairs; MI unchanged",
     SpiralArgs::PARAMS,
     |args| {
@@ -420,8 +421,9 @@ pub static SPIRAL: Entry = data(
     },
 );
 
-pub static POWER: Entry = data(
+pub static POWER: Entry = Entry::constructor(
     "power",
+    Kind::Data,
     "sign(t) |t|^alpha per coordinate; MI unchanged",
     PowerArgs::PARAMS,
     |args| {
@@ -430,8 +432,9 @@ pub static POWER: Entry = data(
     },
 );
 
-pub static RESCALE: Entry = data(
+pub static RESCALE: Entry = Entry::constructor(
     "rescale",
+    Kind::Data,
     "scale t + shift per coordinate; MI unchanged",
     RescaleArgs::PARAMS,
     |args| {
