@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::dist::DataRef;
 use crate::ir::{
     typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
-    ParamErrorKind, Range, RunSpec, TrainSpec, Value,
+    ParamErrorKind, Range, RunSpec, TrainSpec, Value, EVAL_CHUNK_PAIRS,
 };
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
 
@@ -52,9 +52,6 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
     })))
 }
 
-/// Pairs that held-out evaluation samples at once (`CHUNK_PAIRS` in train::eval).
-const EVAL_CHUNK_PAIRS: usize = 8192;
-
 /// The memory this machine offers a run: `MICA_MEMORY_BYTES` if set, else the total memory
 /// the kernel reports; `None` where neither is known (then nothing is refused).
 fn memory_limit() -> Option<f64> {
@@ -82,7 +79,7 @@ fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
     };
     let (dx, dy) = (spec.data.dist.dim_x(), spec.data.dist.dim_y());
     // Sample buffers in f64 and f32: held-out evaluation draws its batches in chunks of at
-    // least EVAL_CHUNK_PAIRS pairs (train::eval), training two batches at a time.
+    // least EVAL_CHUNK_PAIRS pairs, training two batches at a time.
     let pairs = (2 * spec.batch).max(EVAL_CHUNK_PAIRS) as f64;
     let samples = pairs * (dx + dy) as f64 * 12.0;
     let step = spec.critic.training_bytes(dx, dy, spec.batch);

@@ -21,6 +21,6 @@ pub use program::{
     Program, Prop, Quantity, Statistic, TraceRead, TraceStat,
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
-pub use run::{Method, NonparamSpec, RunSpec, TrainSpec};
+pub use run::{Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS};
 pub use schema::{Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
 pub use value::{Kind, Value};

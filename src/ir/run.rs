@@ -11,6 +11,10 @@ use crate::dist::DataRef;
 use crate::nn::CriticSpec;
 use crate::nonparam::Estimator;
 
+/// Pairs held-out evaluation draws and scores at once (one embedding pass for separable
+/// critics); training reads it to evaluate, the catalogue to budget a run's memory.
+pub const EVAL_CHUNK_PAIRS: usize = 8192;
+
 /// A declared run, named as the file names it (`nce`, `r[64]`, or an inline call's text).
 #[derive(Debug, Clone)]
 pub struct RunSpec {

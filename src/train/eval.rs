@@ -7,6 +7,7 @@ use candle_core::{Device, Result, Tensor};
 use super::fit::to_tensors;
 use crate::bounds::{shift_rows, streamable, Bound, RowStats, MAX_DENSE_BATCH};
 use crate::dist::{Distribution, Rng};
+use crate::ir::EVAL_CHUNK_PAIRS;
 use crate::nn::{Baseline, Critic};
 
 /// The standard error of the evaluation mean at which evaluation stops (nats): small next to
@@ -15,8 +16,6 @@ pub const TARGET_STD_ERR: f64 = 0.001;
 /// Fewest batches; the most is capped by `MAX_PAIRS` samples in all (and at least the fewest).
 pub const MIN_BATCHES: usize = 32;
 pub const MAX_PAIRS: usize = 1 << 19;
-/// Batches drawn and scored together (one embedding pass for separable critics).
-const CHUNK_PAIRS: usize = 8192;
 
 /// One evaluation: mean over batches and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -94,7 +93,7 @@ pub fn evaluate(
     let (min_batches, per_chunk) = if streamed {
         (4, 1)
     } else {
-        (MIN_BATCHES, (CHUNK_PAIRS / k).max(1))
+        (MIN_BATCHES, (EVAL_CHUNK_PAIRS / k).max(1))
     };
     let max_batches = (MAX_PAIRS / k).max(min_batches);
     let mut acc = Running::default();
