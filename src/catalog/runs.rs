@@ -61,10 +61,14 @@ fn memory_limit() -> Option<f64> {
     {
         return Some(v);
     }
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024.0)
+    // Read once: every train(...) of a file (one per sweep point) asks.
+    static TOTAL: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(|| {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024.0)
+    })
 }
 
 fn gigabytes(bytes: f64) -> String {
