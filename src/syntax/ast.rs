@@ -67,6 +67,20 @@ pub enum DeclKind {
 }
 
 impl DeclKind {
+    /// Every kind of declaration.
+    pub const ALL: [DeclKind; 5] = [
+        DeclKind::Data,
+        DeclKind::Encoder,
+        DeclKind::Critic,
+        DeclKind::Run,
+        DeclKind::Let,
+    ];
+
+    /// The kind a declaration keyword introduces.
+    pub fn from_keyword(word: &str) -> Option<DeclKind> {
+        DeclKind::ALL.into_iter().find(|k| k.keyword() == word)
+    }
+
     pub fn keyword(self) -> &'static str {
         match self {
             DeclKind::Data => "data",

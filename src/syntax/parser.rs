@@ -100,7 +100,6 @@ pub fn parse_recovering(src: &str) -> Recovered {
 /// Byte offsets of the lines that start an item (the first line starts one too, whatever it
 /// holds, so that leading comments belong to the first item).
 fn item_starts(src: &str) -> Vec<usize> {
-    const STARTERS: [&str; 7] = ["data", "encoder", "critic", "run", "let", "sweep", "claim"];
     let mut starts = vec![0];
     let mut offset = 0;
     for line in src.split_inclusive('\n') {
@@ -108,7 +107,9 @@ fn item_starts(src: &str) -> Vec<usize> {
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
-        if offset > 0 && STARTERS.contains(&word.as_str()) {
+        let starts_item =
+            DeclKind::from_keyword(&word).is_some() || word == "sweep" || word == "claim";
+        if offset > 0 && starts_item {
             starts.push(offset);
         }
         offset += line.len();
@@ -132,7 +133,6 @@ fn blank_outside(src: &str, start: usize, end: usize) -> String {
 
 /// The names declared by the lines of `start..end` that begin with a declaration keyword.
 fn declared_names(src: &str, start: usize, end: usize) -> Vec<Ident> {
-    const DECLS: [&str; 5] = ["data", "encoder", "critic", "run", "let"];
     let mut out = Vec::new();
     let mut offset = start;
     for line in src[start..end].split_inclusive('\n') {
@@ -140,7 +140,7 @@ fn declared_names(src: &str, start: usize, end: usize) -> Vec<Ident> {
         let indent = line.len() - trimmed.len();
         let mut words = trimmed.splitn(2, char::is_whitespace);
         if let (Some(kw), Some(rest)) = (words.next(), words.next()) {
-            if DECLS.contains(&kw) {
+            if DeclKind::from_keyword(kw).is_some() {
                 let rest_trim = rest.trim_start();
                 let name: String = rest_trim
                     .chars()
