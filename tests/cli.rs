@@ -296,3 +296,49 @@ fn cli_inputs_at_the_edges() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A report that cannot be written at the end (here its path has become a folder while the
+/// run trained) is `mica::io::write`, exit 2, and the summary line is still printed.
+#[test]
+fn a_failed_report_write_is_coded_and_the_summary_still_printed() {
+    use std::io::BufRead as _;
+    let dir = std::env::temp_dir().join(format!("mica-writefail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("f.mica");
+    std::fs::write(
+        &file,
+        "data d = gaussian(dim: 2, rho: 0.5)\n\
+         run r = train(infonce, critic: separable(mlp(hidden: [32], out: 8)), data: d, steps: 4000, seeds: 1)\n\
+         claim \"c\": estimate(r) <= ln(64)\n",
+    )
+    .unwrap();
+    let json = dir.join("r.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mica"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // "running FILE ..." comes after the output check and before training.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while err.read_line(&mut line).unwrap() > 0 && !line.contains("running") {}
+    assert!(line.contains("running"), "{line}");
+    std::fs::create_dir_all(json.join("in the way")).unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{rest}");
+    assert!(rest.contains("mica::io::write"), "{rest}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("result: "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
