@@ -46,7 +46,17 @@ fn bench(c: &mut Criterion) {
             }
             let spec = run_spec(critic, k);
             group.bench_function(format!("{name}/batch_{k}/{steps}_steps"), |b| {
-                b.iter(|| fit(&spec, steps, 0, 0, &candle_core::Device::Cpu).unwrap())
+                b.iter(|| {
+                    fit(
+                        &spec,
+                        steps,
+                        0,
+                        0,
+                        &candle_core::Device::Cpu,
+                        &Default::default(),
+                    )
+                    .unwrap()
+                })
             });
         }
     }

@@ -40,6 +40,9 @@ enum Command {
     Check {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Also show each run's estimated peak memory per job and work (from the declared sizes).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Run every claim file in a folder as one suite.
     Test {
@@ -100,7 +103,7 @@ fn main() -> ExitCode {
             print!("{}", mica::catalog::listing());
             ExitCode::SUCCESS
         }
-        Command::Check { files } => check(&files),
+        Command::Check { files, verbose } => check(&files, verbose),
         Command::Run { files, opts } => run(&files, &opts),
         Command::Test { dir, opts } => test(&dir, &opts),
     }
@@ -139,17 +142,22 @@ fn load(path: &Path) -> Option<(Source, mica::ir::Program)> {
     }
 }
 
-fn check(files: &[PathBuf]) -> ExitCode {
+fn check(files: &[PathBuf], verbose: bool) -> ExitCode {
     let mut failed = false;
     for f in files {
         match load(f) {
-            Some((src, p)) => println!(
-                "{}: ok ({} claims, {} runs, {} estimates)",
-                src.name,
-                p.claims.len(),
-                p.runs.len(),
-                p.estimates.len()
-            ),
+            Some((src, p)) => {
+                println!(
+                    "{}: ok ({} claims, {} runs, {} estimates)",
+                    src.name,
+                    p.claims.len(),
+                    p.runs.len(),
+                    p.estimates.len()
+                );
+                if verbose {
+                    print!("{}", report::cost_table(&p));
+                }
+            }
             None => failed = true,
         }
     }
@@ -177,6 +185,7 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         quick: opts.quick,
         jobs,
         progress: true,
+        cancel: Default::default(),
     })
 }
 
@@ -240,6 +249,7 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
     if loaded.iter().any(|l| l.is_none()) {
         return ExitCode::from(2);
     }
+    stop_on_signals(&exec.cancel);
     let mut reports = Vec::new();
     for (src, program) in loaded.into_iter().flatten() {
         eprintln!("running {} ...", src.name);
@@ -248,11 +258,46 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
             ..Default::default()
         };
         let r = pipeline::run_program(&src.name, &program, &exec, &settings);
+        if exec.cancel.is_cancelled() {
+            return interrupted(&reports, &r);
+        }
         print!("{}", report::render_terminal(&r));
         println!();
         reports.push(r);
     }
     finish(&reports, opts, false)
+}
+
+/// SIGINT and SIGTERM stop the run: no job starts after the first, training stops at its
+/// next step, and `interrupted` says what finished. A second signal exits at once.
+fn stop_on_signals(cancel: &mica::train::Cancel) {
+    let cancel = cancel.clone();
+    // Fails only if a handler is already installed (a second call in one process).
+    let _ = ctrlc::set_handler(move || {
+        if cancel.is_cancelled() {
+            std::process::exit(130);
+        }
+        cancel.cancel();
+        eprintln!("\nstopping: finishing no more jobs (signal again to quit at once)");
+    });
+}
+
+/// Reports an interrupted run: what finished, and that nothing was written. The files
+/// already reported were printed in full; their report files are not written either, since
+/// one report covers the whole command.
+fn interrupted(done: &[Report], stopped: &Report) -> ExitCode {
+    eprint!("{}", report::interrupted_summary(stopped));
+    let met: usize = done.iter().map(|r| r.met()).sum();
+    let total: usize = done.iter().map(|r| r.claims.len()).sum();
+    let earlier = match done.len() {
+        0 => String::new(),
+        n => format!(
+            "; {n} earlier file{} finished, shown above ({met} of {total} claims met)",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    eprintln!("interrupted: no report was written and no file was changed{earlier}");
+    ExitCode::from(130)
 }
 
 fn run(files: &[PathBuf], opts: &RunOpts) -> ExitCode {

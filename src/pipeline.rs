@@ -292,6 +292,7 @@ pub fn run_program(
             .map(|s| s.to_string())
             .collect(),
         seconds: results.seconds,
+        interrupted: results.interrupted,
     }
 }
 

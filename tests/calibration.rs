@@ -43,6 +43,7 @@ fn results(values: Vec<Vec<f64>>) -> Results {
             })
             .collect(),
         runs: IndexMap::new(),
+        interrupted: false,
         seconds: 0.0,
     }
 }

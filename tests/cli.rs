@@ -212,7 +212,7 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
             std::fs::write(&json, text).unwrap();
         }
         let before = listing(&dir);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mica"))
+        let child = Command::new(env!("CARGO_BIN_EXE_mica"))
             .args([
                 "run",
                 slow.to_str().unwrap(),
@@ -220,7 +220,7 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
                 json.to_str().unwrap(),
             ])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         // Long enough to have checked the file and started training.
@@ -230,7 +230,13 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
             .status()
             .unwrap();
         assert!(status.success());
-        let _ = child.wait().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // The terminal says what finished (nothing: the one seed was stopped) and that
+        // nothing was written.
+        assert_eq!(out.status.code(), Some(130), "SIG{signal}: {stderr}");
+        assert!(stderr.contains("r: 0 of 1 seeds finished"), "{stderr}");
+        assert!(stderr.contains("no report was written"), "{stderr}");
         assert_eq!(listing(&dir), before, "SIG{signal} changed the folder");
         match earlier {
             Some(text) => assert_eq!(std::fs::read_to_string(&json).unwrap(), text),
@@ -341,4 +347,23 @@ fn a_failed_report_write_is_coded_and_the_summary_still_printed() {
         String::from_utf8_lossy(&out.stdout)
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `mica check -v` shows each run's estimated memory per job and its work, from the
+/// declared sizes, without training anything.
+#[test]
+fn check_verbose_shows_the_cost_of_each_run() {
+    let (code, out, _) = mica(&["check", "-v", "examples/quickstart.mica"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("memory/job"), "{out}");
+    let row = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("nce "))
+        .unwrap_or_else(|| panic!("{out}"));
+    // 5 seeds of 4000 steps of a shared 20-256-256-32 tower at K = 64: about 1.2e12 flops of
+    // training (3 x 2 x 64 x 2 x 79,392 per step), plus evaluations.
+    let fields: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(fields[1], "5", "{row}");
+    let flops: f64 = fields[4].parse().unwrap();
+    assert!((1.2e12..1e13).contains(&flops), "{row}");
 }

@@ -20,6 +20,7 @@ fn run(path: &str, seed: u64) -> Report {
         quick: false,
         jobs: 2,
         progress: false,
+        cancel: Default::default(),
     };
     run_program(
         &src.name,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::dist::DataRef;
 use crate::ir::{
     typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
-    ParamErrorKind, Range, RunSpec, TrainSpec, Value, EVAL_CHUNK_PAIRS,
+    ParamErrorKind, Range, RunSpec, TrainSpec, Value,
 };
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
 
@@ -81,16 +81,11 @@ fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
     let Some(limit) = memory_limit() else {
         return Ok(());
     };
-    let (dx, dy) = (spec.data.dist.dim_x(), spec.data.dist.dim_y());
-    // Sample buffers in f64 and f32: held-out evaluation draws its batches in chunks of at
-    // least EVAL_CHUNK_PAIRS pairs, training two batches at a time.
-    let pairs = (2 * spec.batch).max(EVAL_CHUNK_PAIRS) as f64;
-    let samples = pairs * (dx + dy) as f64 * 12.0;
-    let step = spec.critic.training_bytes(dx, dy, spec.batch);
-    let need = samples + step;
+    let need = spec.job_bytes();
     if need <= limit {
         return Ok(());
     }
+    let (dx, dy) = (spec.data.dist.dim_x(), spec.data.dist.dim_y());
     // The critic is at fault if it does not fit even at the smallest batch.
     let at_fault = if spec.critic.training_bytes(dx, dy, 2) > limit {
         "critic"
@@ -109,6 +104,31 @@ fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
         ),
     )
     .help("use a smaller batch or narrower encoders (MICA_MEMORY_BYTES sets the memory mica may assume)"))
+}
+
+/// Refuses an estimator run whose sample and structures cannot fit in this machine's memory.
+fn check_estimator_memory(spec: &NonparamSpec) -> Result<(), ParamError> {
+    let Some(limit) = memory_limit() else {
+        return Ok(());
+    };
+    let need = spec.job_bytes();
+    if need <= limit {
+        return Ok(());
+    }
+    Err(ParamError::new(
+        ParamErrorKind::OutOfRange,
+        "samples",
+        format!(
+            "`{}` on {} pairs of {} + {} coordinates needs about {}, more than this machine's {}",
+            spec.estimator.name(),
+            spec.samples,
+            spec.data.dist.dim_x(),
+            spec.data.dist.dim_y(),
+            gigabytes(need),
+            gigabytes(limit)
+        ),
+    )
+    .help("use fewer samples or lower-dimensional data (MICA_MEMORY_BYTES sets the memory mica may assume)"))
 }
 
 typed_params! {
@@ -148,12 +168,7 @@ pub static KSG: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = KsgArgs::read(a)?;
-        Ok(estimator_run(
-            a.data,
-            a.samples,
-            a.seeds,
-            Arc::new(Ksg { k: a.k }),
-        ))
+        estimator_run(a.data, a.samples, a.seeds, Arc::new(Ksg { k: a.k }))
     }),
 };
 
@@ -165,12 +180,7 @@ pub static GAUSSIAN_MI: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = GaussianMiArgs::read(a)?;
-        Ok(estimator_run(
-            a.data,
-            a.samples,
-            a.seeds,
-            Arc::new(GaussianMi),
-        ))
+        estimator_run(a.data, a.samples, a.seeds, Arc::new(GaussianMi))
     }),
 };
 
@@ -183,24 +193,26 @@ pub static HISTOGRAM: Entry = Entry {
     build: Build::Value(|a| {
         let a = HistogramArgs::read(a)?;
         let estimator = Arc::new(Histogram { bins: a.bins });
-        Ok(estimator_run(a.data, a.samples, a.seeds, estimator))
+        estimator_run(a.data, a.samples, a.seeds, estimator)
     }),
 };
 
-/// The run an estimator entry declares.
+/// The run an estimator entry declares, refused if it cannot fit in memory.
 fn estimator_run(
     data: DataRef,
     samples: usize,
     seeds: usize,
     estimator: Arc<dyn Estimator>,
-) -> Value {
-    Value::Run(Arc::new(RunSpec {
+) -> Result<Value, ParamError> {
+    let spec = NonparamSpec {
+        estimator,
+        data,
+        samples,
+        seeds,
+    };
+    check_estimator_memory(&spec)?;
+    Ok(Value::Run(Arc::new(RunSpec {
         name: String::new(),
-        method: Method::Nonparam(NonparamSpec {
-            estimator,
-            data,
-            samples,
-            seeds,
-        }),
-    }))
+        method: Method::Nonparam(spec),
+    })))
 }

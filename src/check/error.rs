@@ -219,6 +219,21 @@ pub enum CheckWarning {
         #[label("declared here")]
         span: SourceSpan,
     },
+    #[error("{what} will take about {time} on one core ({detail})")]
+    #[diagnostic(
+        code(mica::check::long_run),
+        severity(Warning),
+        help("estimated from the declared sizes at {rate} per core; jobs run side by side on the available cores; `--quick` runs a tenth of the steps, and fewer steps or seeds, a smaller batch or evaluation batch shorten it; `mica check -v` shows every run's estimate")
+    )]
+    LongRun {
+        /// "`nce`", or "the 5 runs of this sweep"
+        what: String,
+        time: String,
+        detail: String,
+        rate: String,
+        #[label("this run")]
+        span: SourceSpan,
+    },
 }
 
 impl CheckError {

@@ -296,6 +296,7 @@ impl Checker<'_> {
             r.name = self.text(span);
             run = Arc::new(r);
         }
+        self.run_spans.entry(run.name.clone()).or_insert(span);
         self.program
             .runs
             .entry(run.name.clone())

@@ -13,8 +13,12 @@ pub use error::{CheckError, CheckWarning};
 
 use std::collections::HashMap;
 
-use crate::ir::{apply_bin, fmt_num, Build, ClaimFn, Func, Kind, Program, Value};
+use crate::ir::{
+    apply_bin, fmt_bytes, fmt_num, fmt_seconds, Build, ClaimFn, Cost, Func, Kind, Program, Value,
+    FLOPS_PER_SECOND, LONG_RUN_SECONDS,
+};
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
+use indexmap::IndexMap;
 use scope::{Binding, Scope};
 
 /// The most problems reported for one file; the rest are counted in one last diagnostic (a
@@ -87,6 +91,7 @@ fn check_partial(
         });
     }
     if c.errors.is_empty() {
+        c.warn_long_runs();
         Ok(Checked {
             program: c.program,
             warnings: c.warnings,
@@ -115,6 +120,8 @@ pub(crate) struct Checker<'a> {
     locals: Vec<(String, f64)>,
     /// The tolerance of the claim being lowered.
     claim_tolerance: f64,
+    /// Where each run is declared (or, inline, first used), for warnings about it.
+    run_spans: HashMap<String, Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -142,6 +149,7 @@ impl<'a> Checker<'a> {
             sweeps: HashMap::new(),
             locals: Vec::new(),
             claim_tolerance: 0.0,
+            run_spans: HashMap::new(),
         }
     }
 
@@ -280,6 +288,7 @@ impl<'a> Checker<'a> {
             // Sweep bodies are checked once per value: warn once.
             if !self.warnings.iter().any(|w| match w {
                 CheckWarning::ShadowsBuiltin { span: s, .. } => *s == span,
+                CheckWarning::LongRun { .. } => false,
             }) {
                 self.warnings.push(CheckWarning::ShadowsBuiltin {
                     name: d.name.name.clone(),
@@ -332,6 +341,7 @@ impl<'a> Checker<'a> {
         };
         if let Some(Value::Run(r)) = &value {
             self.program.runs.insert(key.clone(), r.clone());
+            self.run_spans.insert(key.clone(), d.name.span);
         }
         if let Some(Value::Data(dd)) = &value {
             self.program.data.insert(key.clone(), dd.clone());
@@ -346,6 +356,53 @@ impl<'a> Checker<'a> {
             let arity = d.index.as_ref().map(|i| i.len()).unwrap_or(0);
             self.scope
                 .insert_family(&d.name.name, d.kind, arity, d.name.span);
+        }
+    }
+
+    /// Warns about the runs whose estimated work (at their declared steps and seeds) exceeds
+    /// `LONG_RUN_SECONDS` on one core: one warning per declaration, a sweep's runs together.
+    fn warn_long_runs(&mut self) {
+        let mut by_span: IndexMap<(usize, usize), (Vec<String>, Cost)> = IndexMap::new();
+        for (run, cost) in self.program.run_costs() {
+            let Some(span) = self.run_spans.get(&run.name) else {
+                continue;
+            };
+            let entry = by_span.entry((span.start, span.end)).or_insert_with(|| {
+                (
+                    Vec::new(),
+                    Cost {
+                        bytes: 0.0,
+                        flops: 0.0,
+                        jobs: 0,
+                    },
+                )
+            });
+            entry.0.push(run.name.clone());
+            entry.1.flops += cost.flops;
+            entry.1.jobs += cost.jobs;
+            entry.1.bytes = entry.1.bytes.max(cost.bytes);
+        }
+        for ((start, end), (names, cost)) in by_span {
+            if cost.seconds() <= LONG_RUN_SECONDS {
+                continue;
+            }
+            let what = match names.as_slice() {
+                [one] => format!("`{one}`"),
+                many => format!("the {} runs declared here", many.len()),
+            };
+            self.warnings.push(CheckWarning::LongRun {
+                what,
+                time: fmt_seconds(cost.seconds()),
+                detail: format!(
+                    "{} job{}, {:.1e} floating-point operations, up to {} each",
+                    cost.jobs,
+                    if cost.jobs == 1 { "" } else { "s" },
+                    cost.flops,
+                    fmt_bytes(cost.bytes)
+                ),
+                rate: format!("{FLOPS_PER_SECOND:.0e} flop/s"),
+                span: (start, end - start).into(),
+            });
         }
     }
 

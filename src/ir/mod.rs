@@ -2,10 +2,11 @@
 //! reads. The kinds and values of the language (`value`), the entry schema the catalogue is
 //! written in (`schema`, `params` for typed parameter structs), checked call arguments
 //! (`args`), the declared runs with their typed specs (`run`) and the checked program with its
-//! estimates and claims (`program`). It knows the numerics (L1) and the syntax's operators
+//! estimates and claims (`program`), and what a run will cost (`cost`). It knows the numerics (L1) and the syntax's operators
 //! (L0), nothing of how a file is checked, trained or reported.
 
 mod args;
+mod cost;
 mod params;
 mod program;
 mod run;
@@ -16,11 +17,12 @@ pub use args::{Args, ParamError, ParamErrorKind};
 pub(crate) use params::typed_params;
 pub use params::{param_name, LambdaArg, ParamType, QuantityArg};
 // The operators and spans of the syntax are part of the checked program too.
+pub use cost::{fmt_bytes, fmt_seconds, Cost, FLOPS_PER_SECOND, LONG_RUN_SECONDS};
 pub use program::{
     apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,
     Program, Prop, Quantity, Statistic, TraceRead, TraceStat,
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
-pub use run::{Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS};
+pub use run::{Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};
 pub use schema::{Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
 pub use value::{Kind, Value};

@@ -14,6 +14,10 @@ use crate::nonparam::Estimator;
 /// Pairs held-out evaluation draws and scores at once (one embedding pass for separable
 /// critics); training reads it to evaluate, the catalogue to budget a run's memory.
 pub const EVAL_CHUNK_PAIRS: usize = 8192;
+/// Fewest batches held-out evaluation averages; the most is capped by `MAX_PAIRS` samples in
+/// all (and at least the fewest). Training evaluates with them, the cost estimate reads them.
+pub const MIN_BATCHES: usize = 32;
+pub const MAX_PAIRS: usize = 1 << 19;
 
 /// A declared run, named as the file names it (`nce`, `r[64]`, or an inline call's text).
 #[derive(Debug, Clone)]

@@ -125,6 +125,57 @@ impl CriticSpec {
         4.0 * (4.0 * params + 2.0 * acts + 4.0 * k * k)
     }
 
+    /// Floating-point operations of one forward pass over a batch of K pairs (all K^2 scores):
+    /// two per multiply-add of every layer, on K rows for separable towers and on K^2 pairs for
+    /// a concat critic (whose first layer is factorised: K rows each side, then K^2 adds). Like
+    /// `training_bytes`, an estimate for budgets, not an accounting.
+    pub fn forward_flops(&self, dim_x: usize, dim_y: usize, k: usize) -> f64 {
+        let k = k as f64;
+        match self {
+            CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } => {
+                let out = g.spec.out_width(dim_x) as f64;
+                2.0 * k * (g.spec.param_count(dim_x) + h.spec.param_count(dim_y))
+                    + 2.0 * k * k * out
+                    + if matches!(self, CriticSpec::Bilinear { .. }) {
+                        2.0 * k * out * out
+                    } else {
+                        0.0
+                    }
+            }
+            CriticSpec::Concat { f } => {
+                let input = dim_x + dim_y;
+                let widths = f.spec.layer_widths();
+                let first = widths.first().copied().unwrap_or(1) as f64;
+                let rest = (f.spec.param_count(input) - (input as f64 + 1.0) * first).max(0.0);
+                2.0 * k * input as f64 * first + k * k * first + 2.0 * k * k * rest
+            }
+            CriticSpec::Fixed { .. } => 2.0 * k * k * dim_x as f64,
+            // A log-density ratio per pair: quadratic forms in the joint's width.
+            CriticSpec::Oracle { .. } => {
+                let d = (dim_x + dim_y) as f64;
+                2.0 * k * k * d * d
+            }
+        }
+    }
+
+    /// Floating-point operations of one training step at batch K: the forward pass, a backward
+    /// pass of about twice its cost, and Adam's update (about ten per parameter).
+    pub fn step_flops(&self, dim_x: usize, dim_y: usize, k: usize) -> f64 {
+        let params = match self {
+            CriticSpec::Separable { g, h, shared, .. } | CriticSpec::Bilinear { g, h, shared } => {
+                g.spec.param_count(dim_x)
+                    + if *shared {
+                        0.0
+                    } else {
+                        h.spec.param_count(dim_y)
+                    }
+            }
+            CriticSpec::Concat { f } => f.spec.param_count(dim_x + dim_y),
+            CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => 0.0,
+        };
+        3.0 * self.forward_flops(dim_x, dim_y, k) + 10.0 * params
+    }
+
     /// Creates the critic for data of the given widths, with seeded initial parameters.
     pub fn build(
         &self,
@@ -384,5 +435,48 @@ impl Critic {
                 h.reshape((ky, kx))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::encoder::EncoderDecl;
+
+    fn mlp(hidden: Vec<usize>, out: usize) -> EncoderRef {
+        EncoderDecl::new(EncoderSpec::Mlp {
+            hidden,
+            out,
+            act: Activation::Relu,
+            layer_norm: false,
+        })
+    }
+
+    /// Counted by hand: a 3 -> 4 -> 2 tower has 3*4 + 4 + 4*2 + 2 = 26 parameters, i.e. 26
+    /// multiply-adds per row (biases counted as one each), on K = 5 rows per side, plus the
+    /// 5 x 5 x 2 dot products of the score matrix.
+    #[test]
+    fn forward_flops_match_a_hand_count() {
+        let g = mlp(vec![4], 2);
+        let sep = CriticSpec::Separable {
+            g: g.clone(),
+            h: g.clone(),
+            shared: true,
+            temperature: 1.0,
+            normalize: false,
+        };
+        assert_eq!(
+            sep.forward_flops(3, 3, 5),
+            2.0 * 5.0 * 52.0 + 2.0 * 25.0 * 2.0
+        );
+        // Training: three forward passes' worth and ten per (shared) parameter for Adam.
+        assert_eq!(sep.step_flops(3, 3, 5), 3.0 * 620.0 + 10.0 * 26.0);
+        // Concat on [x, y] (6 wide) -> 4 -> 1: the first layer once per row of each side
+        // (6 * 4 multiply-adds in all), then 25 pairs of adds of 4 and 4 * 1 + 1 parameters.
+        let cat = CriticSpec::Concat { f: mlp(vec![4], 1) };
+        assert_eq!(
+            cat.forward_flops(3, 3, 5),
+            2.0 * 5.0 * 6.0 * 4.0 + 25.0 * 4.0 + 2.0 * 25.0 * 5.0
+        );
     }
 }

@@ -13,6 +13,18 @@ impl Estimator for GaussianMi {
         "gaussian_mi"
     }
 
+    /// The joint covariance and its factors.
+    fn memory(&self, _n: usize, dx: usize, dy: usize) -> f64 {
+        let d = (dx + dy) as f64;
+        4.0 * d * d * 8.0
+    }
+
+    /// The covariance (n d^2 multiply-adds) and three determinants.
+    fn work(&self, n: usize, dx: usize, dy: usize) -> f64 {
+        let d = (dx + dy) as f64;
+        2.0 * n as f64 * d * d + 2.0 * d * d * d
+    }
+
     fn estimate(&self, s: &Sample) -> f64 {
         let (n, dx, dy) = (s.n, s.dim_x, s.dim_y);
         let d = dx + dy;

@@ -38,6 +38,12 @@ impl Estimator for Histogram {
         "histogram"
     }
 
+    /// Bin indices per row and coordinate, and a map entry per occupied cell (at most n) in
+    /// each of the three tables.
+    fn memory(&self, n: usize, dx: usize, dy: usize) -> f64 {
+        n as f64 * (dx + dy) as f64 * 16.0 + 3.0 * n as f64 * 64.0
+    }
+
     fn estimate(&self, s: &Sample) -> f64 {
         let n = s.n;
         let cx = cells(&s.x, n, s.dim_x, self.bins);

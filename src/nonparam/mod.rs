@@ -16,6 +16,18 @@ use crate::dist::Sample;
 pub trait Estimator: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
     fn estimate(&self, s: &Sample) -> f64;
+
+    /// Bytes the estimator holds besides the sample (n pairs of widths dx, dy): by default
+    /// standardised copies of it. An estimate for budgets, not an accounting.
+    fn memory(&self, n: usize, dx: usize, dy: usize) -> f64 {
+        2.0 * n as f64 * (dx + dy) as f64 * 8.0
+    }
+
+    /// Floating-point operations (or their equivalent in time) of one estimate; by default a
+    /// few passes over the sample.
+    fn work(&self, n: usize, dx: usize, dy: usize) -> f64 {
+        10.0 * n as f64 * (dx + dy) as f64
+    }
 }
 
 /// Each column of a row-major n x d matrix scaled to mean 0 and variance 1.

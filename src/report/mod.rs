@@ -5,7 +5,7 @@ mod json;
 mod terminal;
 
 pub use json::{check_writable, write_json};
-pub use terminal::{render_terminal, summary_line};
+pub use terminal::{cost_table, interrupted_summary, render_terminal, summary_line};
 
 use indexmap::IndexMap;
 
@@ -28,6 +28,9 @@ pub struct Report {
     /// Declared runs that no claim uses (not trained).
     pub unused_runs: Vec<String>,
     pub seconds: f64,
+    /// Cancelled by a signal before every job finished: such a report is shown as a list of
+    /// what finished and never written.
+    pub interrupted: bool,
 }
 
 impl Report {

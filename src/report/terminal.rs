@@ -219,3 +219,73 @@ pub fn render_terminal(r: &Report) -> String {
 pub fn summary_line(passed: usize, failed: usize) -> String {
     format!("result: {passed} passed, {failed} failed")
 }
+
+/// `mica check -v`: each run a claim needs, with its jobs, estimated peak memory per job,
+/// work and time on one core (from the declared sizes; see `ir::cost`).
+pub fn cost_table(program: &crate::ir::Program) -> String {
+    use crate::ir::{fmt_bytes, fmt_seconds, FLOPS_PER_SECOND};
+    let costs = program.run_costs();
+    if costs.is_empty() {
+        return String::new();
+    }
+    let width = costs
+        .iter()
+        .map(|(r, _)| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(3, 48);
+    let mut out = format!(
+        "  {:<width$}  {:>5}  {:>10}  {:>9}  {:>12}\n",
+        "run", "jobs", "memory/job", "flop", "time, 1 core"
+    );
+    let mut total = 0.0;
+    for (run, cost) in &costs {
+        let mut name: String = run.name.chars().take(width).collect();
+        if run.name.chars().count() > width {
+            name.pop();
+            name.push('~');
+        }
+        out += &format!(
+            "  {:<width$}  {:>5}  {:>10}  {:>9.1e}  {:>12}\n",
+            name,
+            cost.jobs,
+            fmt_bytes(cost.bytes),
+            cost.flops,
+            fmt_seconds(cost.seconds())
+        );
+        total += cost.seconds();
+    }
+    out += &format!(
+        "  about {} in all on one core (estimated at {FLOPS_PER_SECOND:.0e} flop/s; evaluations counted at their most batches)\n",
+        fmt_seconds(total)
+    );
+    out
+}
+
+/// What an interrupted file finished: per run, the seeds that completed and those that did
+/// not. Nothing about claims: their evidence is incomplete.
+pub fn interrupted_summary(r: &Report) -> String {
+    let mut out = format!("{}: interrupted after {:.1}s\n", r.file, r.seconds);
+    for (name, run) in &r.runs {
+        let done = run.seeds - run.unfinished.len();
+        let seeds = |v: &[usize]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let finished: Vec<usize> = (0..run.seeds)
+            .filter(|s| !run.unfinished.contains(s))
+            .collect();
+        out += &format!(
+            "  {name}: {done} of {} seeds finished{}\n",
+            run.seeds,
+            if finished.is_empty() {
+                String::new()
+            } else {
+                format!(" (seeds {})", seeds(&finished))
+            }
+        );
+    }
+    out
+}

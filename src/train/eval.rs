@@ -7,15 +7,12 @@ use candle_core::{Device, Result, Tensor};
 use super::fit::to_tensors;
 use crate::bounds::{shift_rows, streamable, Bound, RowStats, MAX_DENSE_BATCH};
 use crate::dist::{Distribution, Rng};
-use crate::ir::EVAL_CHUNK_PAIRS;
+use crate::ir::{EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};
 use crate::nn::{Baseline, Critic};
 
 /// The standard error of the evaluation mean at which evaluation stops (nats): small next to
 /// the seed-to-seed spread of trained critics (typically 0.005 to 0.1 nats).
 pub const TARGET_STD_ERR: f64 = 0.001;
-/// Fewest batches; the most is capped by `MAX_PAIRS` samples in all (and at least the fewest).
-pub const MIN_BATCHES: usize = 32;
-pub const MAX_PAIRS: usize = 1 << 19;
 
 /// One evaluation: mean over batches and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

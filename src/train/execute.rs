@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
+use super::Cancel;
 use crate::dist::{self, staircase};
 use crate::ir::{EstimateSpec, Method, NonparamSpec, Program, RunSpec, TraceRead, TraceStat};
 
@@ -27,6 +28,8 @@ pub struct ExecOptions {
     pub jobs: usize,
     /// Print one line per finished job to stderr.
     pub progress: bool,
+    /// Set to stop: no job starts after it, training stops at its next step.
+    pub cancel: Cancel,
 }
 
 impl ExecOptions {
@@ -68,6 +71,8 @@ pub struct RunOutcome {
     pub failures: Vec<(usize, String)>,
     /// Held-out estimate at the training batch size against step, per seed.
     pub traces: Vec<Vec<(usize, f64)>>,
+    /// Seeds that a cancellation stopped or kept from starting (empty unless interrupted).
+    pub unfinished: Vec<usize>,
 }
 
 impl RunOutcome {
@@ -82,6 +87,8 @@ pub struct Results {
     pub estimates: Vec<EstimateResults>,
     pub runs: IndexMap<String, RunOutcome>,
     pub seconds: f64,
+    /// The execution was cancelled: some jobs did not finish (see `RunOutcome::unfinished`).
+    pub interrupted: bool,
 }
 
 struct JobOut {
@@ -92,6 +99,8 @@ struct JobOut {
     steps_done: usize,
     stopped_at: Option<usize>,
     failure: Option<String>,
+    /// Cancelled before it finished.
+    interrupted: bool,
     /// (estimate index, result)
     estimates: Vec<(usize, Result<Evaluation, String>)>,
 }
@@ -122,12 +131,15 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| loop {
+                if opts.cancel.is_cancelled() {
+                    break;
+                }
                 let j = next.fetch_add(1, Ordering::SeqCst);
                 let Some((name, seed)) = jobs.get(j) else {
                     break;
                 };
-                let out = run_job(program, opts, &runs[name.as_str()], &by_run[name], *seed);
-                if opts.progress {
+                let out = guarded_job(program, opts, &runs[name.as_str()], &by_run[name], *seed);
+                if opts.progress && !out.interrupted {
                     eprintln!(
                         "  trained {name} seed {seed} in {:.1}s{}",
                         out.seconds,
@@ -168,11 +180,17 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     early_stops: Vec::new(),
                     failures: Vec::new(),
                     traces: vec![Vec::new(); seeds],
+                    unfinished: Vec::new(),
                 },
             )
         })
         .collect();
+    let mut finished: Vec<(String, usize)> = Vec::new();
     for out in outs {
+        if out.interrupted {
+            continue;
+        }
+        finished.push((out.run.clone(), out.seed));
         let ro = &mut run_outcomes[&out.run];
         ro.train_seconds += out.seconds;
         ro.steps_done += out.steps_done;
@@ -187,10 +205,57 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             estimates[i].per_seed[out.seed] = r;
         }
     }
+    // Jobs a cancellation stopped or never started keep their "not run" estimates.
+    let interrupted = opts.cancel.is_cancelled() && finished.len() < jobs.len();
+    if interrupted {
+        for (name, seed) in &jobs {
+            if !finished.contains(&(name.clone(), *seed)) {
+                run_outcomes[name].unfinished.push(*seed);
+            }
+        }
+    }
     Results {
         estimates,
         runs: run_outcomes,
         seconds: start.elapsed().as_secs_f64(),
+        interrupted,
+    }
+}
+
+/// `run_job`, with a panic inside it (a bug, or an allocation too large for a `Vec`) turned
+/// into a failure of that seed: the other jobs and the report go on.
+fn guarded_job(
+    program: &Program,
+    opts: &ExecOptions,
+    spec: &RunSpec,
+    estimate_ids: &[usize],
+    seed: usize,
+) -> JobOut {
+    let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, estimate_ids, seed));
+    match std::panic::catch_unwind(job) {
+        Ok(out) => out,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            let reason = format!("seed {seed} of `{}` failed inside mica: {what}", spec.name);
+            JobOut {
+                run: spec.name.clone(),
+                seed,
+                trace: Vec::new(),
+                seconds: 0.0,
+                steps_done: 0,
+                stopped_at: None,
+                failure: Some(reason.clone()),
+                interrupted: false,
+                estimates: estimate_ids
+                    .iter()
+                    .map(|&i| (i, Err(reason.clone())))
+                    .collect(),
+            }
+        }
     }
 }
 
@@ -210,6 +275,7 @@ fn run_job(
         steps_done: 0,
         stopped_at: None,
         failure: None,
+        interrupted: false,
         estimates: Vec::new(),
     };
     match &spec.method {
@@ -267,6 +333,7 @@ fn train_job(
         opts.file_seed,
         seed,
         &opts.device,
+        &opts.cancel,
     ) {
         Ok(t) => t,
         Err(e) => {
@@ -276,6 +343,10 @@ fn train_job(
             return out;
         }
     };
+    if trained.interrupted {
+        out.interrupted = true;
+        return out;
+    }
     out.seconds = trained.seconds;
     out.steps_done = trained.steps_done;
     out.stopped_at = trained.stopped_at;
@@ -385,4 +456,89 @@ fn read_trace(
             batches: n,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::dist::{gaussian::Gaussian, DataDecl, Sample};
+    use crate::nonparam::Estimator;
+
+    /// An estimator that panics on 11 pairs, standing in for a bug or an allocation
+    /// a `Vec` refuses.
+    #[derive(Debug)]
+    struct PanicsOnce;
+
+    impl Estimator for PanicsOnce {
+        fn name(&self) -> &'static str {
+            "panics_once"
+        }
+        fn estimate(&self, s: &Sample) -> f64 {
+            if s.n == 11 {
+                panic!("capacity overflow");
+            }
+            s.n as f64
+        }
+    }
+
+    fn program(samples: usize) -> Program {
+        let run = Arc::new(RunSpec {
+            name: "p".into(),
+            method: Method::Nonparam(NonparamSpec {
+                estimator: Arc::new(PanicsOnce),
+                data: DataDecl::new(Gaussian { dim: 1, rho: 0.5 }),
+                samples,
+                seeds: 2,
+            }),
+        });
+        let mut p = Program::default();
+        p.estimates.push(EstimateSpec {
+            run,
+            bound: None,
+            batch: samples,
+            trace: None,
+            label: "estimate(p)".into(),
+        });
+        p
+    }
+
+    fn opts() -> ExecOptions {
+        ExecOptions {
+            file_seed: 0,
+            device: Device::Cpu,
+            seeds: None,
+            quick: false,
+            jobs: 2,
+            progress: false,
+            cancel: Cancel::default(),
+        }
+    }
+
+    /// A panic inside a job fails that job's seeds with the panic's message; the rest of the
+    /// execution and its results go on.
+    #[test]
+    fn a_panicking_job_fails_its_seed_not_the_process() {
+        let ok = execute(&program(10), &opts());
+        assert_eq!(ok.estimates[0].per_seed[0].as_ref().unwrap().mean, 10.0);
+        let r = execute(&program(11), &opts());
+        for seed in 0..2 {
+            let err = r.estimates[0].per_seed[seed].as_ref().unwrap_err();
+            assert!(err.contains("capacity overflow"), "{err}");
+        }
+        assert_eq!(r.runs["p"].failures.len(), 2);
+        assert!(!r.interrupted);
+    }
+
+    /// A cancelled execution starts no job and reports every seed as unfinished.
+    #[test]
+    fn a_cancelled_execution_starts_nothing() {
+        let o = opts();
+        o.cancel.cancel();
+        let r = execute(&program(10), &o);
+        assert!(r.interrupted);
+        assert_eq!(r.runs["p"].unfinished, vec![0, 1]);
+        assert!(r.estimates[0].per_seed.iter().all(|e| e.is_err()));
+    }
 }

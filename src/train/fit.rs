@@ -5,6 +5,7 @@
 use candle_core::{Device, Result, Tensor};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
+use super::Cancel;
 use crate::bounds::LossState;
 use crate::dist::{self, staircase, Sample};
 use crate::ir::{RunSpec, TrainSpec};
@@ -24,6 +25,8 @@ pub struct Trained {
     pub stopped_at: Option<usize>,
     pub steps_done: usize,
     pub seconds: f64,
+    /// Training was cancelled before its last step; the critic is unfinished.
+    pub interrupted: bool,
 }
 
 /// Trace points per stage of training (the trace samples a held-out batch every
@@ -56,13 +59,15 @@ pub fn to_tensors(s: &Sample, device: &Device) -> Result<(Tensor, Tensor)> {
     ))
 }
 
-/// Trains seed `seed_index` of `spec` for `steps` steps.
+/// Trains seed `seed_index` of `spec` for `steps` steps, stopping early (marked
+/// `interrupted`) once `cancel` is set.
 pub fn fit(
     spec: &RunSpec,
     steps: usize,
     file_seed: u64,
     seed_index: usize,
     device: &Device,
+    cancel: &Cancel,
 ) -> Result<Trained> {
     let start = std::time::Instant::now();
     let data = &spec.data().dist;
@@ -101,7 +106,12 @@ pub fn fit(
     let mut steps_done = 0;
     let mut stopper = spec_t.patience.map(EarlyStopping::new);
     let mut stopped_at = None;
+    let mut interrupted = false;
     for step in 0..steps {
+        if cancel.is_cancelled() {
+            interrupted = true;
+            break;
+        }
         let stage = staircase::stage_of(step, steps, stages);
         let now = data.stage(stage).unwrap_or(data.as_ref());
         let batch = now.sample(spec_t.batch, &mut train_rng);
@@ -153,6 +163,7 @@ pub fn fit(
         stopped_at,
         steps_done,
         seconds: start.elapsed().as_secs_f64(),
+        interrupted,
     })
 }
 

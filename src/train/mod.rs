@@ -3,11 +3,13 @@
 //! held-out samples; `execute` runs every (run, seed) job a program needs and collects the
 //! per-seed estimates. It reads only `ir` and the numerics, never the checker.
 
+mod cancel;
 mod device;
 mod eval;
 mod execute;
 mod fit;
 
+pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};
 pub use execute::{execute, EstimateResults, ExecOptions, Results, RunOutcome};
