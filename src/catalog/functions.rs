@@ -199,18 +199,18 @@ pub static DECREASING: Entry = function(
 
 pub static MONOTONE_TREND: Entry = function(
     "monotone_trend", ClaimFn::MonotoneTrend,
-    "Spearman's rho between the sweep values and the seed-averaged curve, with a bootstrap over seeds",
+    "per seed, Spearman's rho between the sweep values and that seed's curve; compared by the share of seeds (sign test)",
     CurveArgs::PARAMS,
 );
 pub static PEAK: Entry = function(
     "peak", ClaimFn::Peak,
-    "the curve's maximum lies strictly inside the sweep (a reverse U), by a bootstrap over seeds of the argmax",
+    "the expected curve's maximum lies strictly inside the sweep (a reverse U): some inside point exceeds both ends (paired comparisons)",
     CurveArgs::PARAMS,
 );
 pub static ARGMAX: Entry = function(
     "argmax",
     ClaimFn::Argmax,
-    "the sweep value at which the seed-averaged curve is largest, with a bootstrap over seeds",
+    "per seed, the sweep value at which that seed's curve is largest; compared by the share of seeds (sign test)",
     CurveArgs::PARAMS,
 );
 pub static MEAN: Entry = function(
@@ -222,6 +222,6 @@ pub static MEAN: Entry = function(
 pub static CORR: Entry = function(
     "corr",
     ClaimFn::Corr,
-    "correlation of two seed-averaged curves over the same sweep, with a bootstrap over seeds",
+    "per seed, the correlation of that seed's two curves over the same sweep; compared by the share of seeds (sign test)",
     CorrArgs::PARAMS,
 );

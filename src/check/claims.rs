@@ -175,12 +175,41 @@ impl Checker<'_> {
         None
     }
 
-    /// `peak(K -> q)`
+    /// `peak(K -> q)`: the maximum of the expected curve lies strictly inside the sweep, i.e.
+    /// some inside point exceeds both ends. Lowered to `exists` over the inside points of a
+    /// conjunction of two paired comparisons, so the comparisons' tests calibrate it
+    /// (intersection-union inside, Bonferroni across; docs/semantics.md).
     fn peak(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Prop> {
         self.match_args(entry, args, e.span)?;
         let lambda = Self::lambda_args(entry, args);
         let curve = self.curve(lambda.first()?, e, 3)?;
-        Some(Prop::Peak(curve))
+        let last = curve.xs.len() - 1;
+        let at = |i: usize| format!("{}={}", curve.var, crate::ir::fmt_num(curve.xs[i]));
+        let above = |i: usize, end: usize| {
+            let cmp = Comparison {
+                op: CmpOp::Gt,
+                lhs: curve.points[i].clone(),
+                rhs: curve.points[end].clone(),
+                text: format!("{} at {} > at {}", curve.text, at(i), at(end)),
+                // A peak is about the curve itself: a claim's `within` does not move it.
+                tolerance: Some(0.0),
+                tol_sign: 1.0,
+            };
+            (format!("above {}", at(end)), Prop::Compare(cmp))
+        };
+        let parts = (1..last)
+            .map(|i| {
+                let both = Prop::All {
+                    kind: AllKind::And,
+                    parts: vec![above(i, 0), above(i, last)],
+                };
+                (at(i), both)
+            })
+            .collect();
+        Some(Prop::Any {
+            var: curve.var.clone(),
+            parts,
+        })
     }
 
     /// The body lowered once per value of a variable, labelled `K=16`, ...

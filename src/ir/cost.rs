@@ -103,20 +103,17 @@ impl RunSpec {
 impl Program {
     /// The cost of every run a claim needs, at its declared steps and seeds, in file order.
     pub fn run_costs(&self) -> Vec<(&RunSpec, Cost)> {
-        let mut out: Vec<(&RunSpec, Cost)> = Vec::new();
+        let mut by_run: indexmap::IndexMap<&str, Vec<&EstimateSpec>> = indexmap::IndexMap::new();
         for e in &self.estimates {
-            if out.iter().any(|(r, _)| r.name == e.run.name) {
-                continue;
-            }
-            let mine: Vec<&EstimateSpec> = self
-                .estimates
-                .iter()
-                .filter(|o| o.run.name == e.run.name)
-                .collect();
-            let run = e.run.as_ref();
-            out.push((run, run.cost(&mine, run.steps(), run.seeds())));
+            by_run.entry(e.run.name.as_str()).or_default().push(e);
         }
-        out
+        by_run
+            .into_values()
+            .map(|mine| {
+                let run = mine[0].run.as_ref();
+                (run, run.cost(&mine, run.steps(), run.seeds()))
+            })
+            .collect()
     }
 }
 

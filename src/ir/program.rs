@@ -85,13 +85,11 @@ pub enum Prop {
         /// (label, part): the label names the sweep point, e.g. `K=64`.
         parts: Vec<(String, Prop)>,
     },
-    /// Some part must hold (`exists`).
+    /// Some part must hold (`exists`, and `peak`: some inside point exceeds both ends).
     Any {
         var: String,
         parts: Vec<(String, Prop)>,
     },
-    /// `peak(X -> q)`: the maximum of q over the sweep lies strictly inside it.
-    Peak(Curve),
 }
 
 /// A quantity along a sweep: its values of the sweep variable and the quantity at each.
@@ -137,7 +135,7 @@ pub enum Quantity {
     Func(Func, Vec<Quantity>),
     /// `mean(K -> q)`, `min(K -> q)`, `max(K -> q)`: per seed, across a sweep.
     Aggregate(Agg, Vec<Quantity>),
-    /// A statistic of curves with a bootstrap distribution over seeds.
+    /// A statistic of each seed's curve (one value per seed, tested by a sign test).
     Statistic(Statistic, Box<Curve>, Option<Box<Curve>>),
 }
 
@@ -157,11 +155,11 @@ pub enum CorrMethod {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Statistic {
-    /// Spearman's rho between the sweep values and the (seed-averaged) curve.
+    /// Spearman's rho between the sweep values and a seed's curve.
     MonotoneTrend,
-    /// Correlation between two curves over the same sweep.
+    /// Correlation between a seed's two curves over the same sweep.
     Corr(CorrMethod),
-    /// The sweep value at which the (seed-averaged) curve is largest.
+    /// The sweep value at which a seed's curve is largest.
     Argmax,
 }
 

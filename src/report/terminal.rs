@@ -38,18 +38,24 @@ fn evidence_line(e: &Evidence, conf: f64) -> String {
     } else {
         String::new()
     };
+    if let Some((holds, n)) = e.sign_counts {
+        // A statistic of curves: per-seed values, tested by the share that satisfies it.
+        let _ = write!(
+            s,
+            "{} {} {}; {holds} of {n} seeds satisfy it; median margin {:+.4}, {:.0}% limits [{:+.4}, {:+.4}] (sign test; p={})",
+            side(e.lhs, &[]),
+            e.op.symbol(),
+            side(e.rhs, &[]),
+            e.margin,
+            100.0 * if e.op == CmpOp::Eq { 2.0 * conf - 1.0 } else { conf },
+            e.lower,
+            e.upper,
+            fmt_p(e.p_verify.min(e.p_refute))
+        );
+        return s;
+    }
     match e.op {
-        None => {
-            let _ = write!(
-                s,
-                "{} = {}; inside the sweep in {:.1}% of bootstrap resamples ({}{seeds})",
-                e.text,
-                crate::ir::fmt_num(e.lhs),
-                100.0 * e.margin,
-                e.method
-            );
-        }
-        Some(CmpOp::Eq) => {
+        CmpOp::Eq => {
             let _ = write!(
                 s,
                 "{} == {}; difference {:+.4}, {:.0}% two-sided [{:+.4}, {:+.4}] ({}{seeds}; p={})",
@@ -63,7 +69,7 @@ fn evidence_line(e: &Evidence, conf: f64) -> String {
                 fmt_p(e.p_verify)
             );
         }
-        Some(op) => {
+        op => {
             let _ = write!(
                 s,
                 "{} {} {}; margin {:+.4}, {:.0}% one-sided [{:+.4}, {:+.4}] ({}{seeds}; p={})",

@@ -1,6 +1,6 @@
 //! Quantities evaluated seed by seed. Estimates vary over seeds; constants and ground truths do
 //! not (a Monte Carlo ground truth carries its standard error instead); statistics of curves
-//! (trend, correlation, argmax) come with bootstrap replicates over seeds.
+//! (trend, correlation, argmax) are computed on each seed's own curve, one value per seed.
 
 use rand::{RngExt as _, SeedableRng};
 
@@ -13,9 +13,7 @@ use crate::train::Results;
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub results: &'a Results,
-    /// Bootstrap replicates for statistics of curves (and margins, under `--bootstrap`).
-    pub replicates: usize,
-    /// Seeds the bootstrap streams.
+    /// Seeds the bootstrap streams (`--bootstrap`).
     pub seed: u64,
 }
 
@@ -26,12 +24,10 @@ pub enum Sampled {
     Seeds(Vec<f64>),
     /// A constant, with the standard error of its Monte Carlo computation (0 if exact).
     Const { value: f64, std_err: f64 },
-    /// A statistic of `seeds` seeds with bootstrap replicates over them.
-    Boot {
-        value: f64,
-        reps: Vec<f64>,
-        seeds: usize,
-    },
+    /// A statistic of each seed's curve (a rank correlation, an argmax), one value per seed.
+    /// Such values are bounded and discrete, so comparisons count the seeds that satisfy them
+    /// (a sign test) instead of averaging them; arithmetic keeps them per seed.
+    Statistic(Vec<f64>),
 }
 
 impl Sampled {
@@ -45,7 +41,9 @@ impl Sampled {
     pub fn mean(&self) -> f64 {
         match self {
             Sampled::Seeds(v) => v.iter().sum::<f64>() / v.len().max(1) as f64,
-            Sampled::Const { value, .. } | Sampled::Boot { value, .. } => *value,
+            Sampled::Const { value, .. } => *value,
+            // The estimand of the sign test.
+            Sampled::Statistic(v) => stats::percentile(v, 0.5),
         }
     }
 
@@ -56,11 +54,7 @@ impl Sampled {
                 value: f(value),
                 std_err: std_err * se_scale.abs(),
             },
-            Sampled::Boot { value, reps, seeds } => Sampled::Boot {
-                value: f(value),
-                reps: reps.into_iter().map(f).collect(),
-                seeds,
-            },
+            Sampled::Statistic(v) => Sampled::Statistic(v.into_iter().map(f).collect()),
         }
     }
 
@@ -94,24 +88,24 @@ impl Sampled {
                 value: f(a, b),
                 std_err: se(sa, sb),
             },
-            (Sampled::Boot { value, reps, seeds }, Sampled::Const { value: c, .. }) => {
-                Sampled::Boot {
-                    value: f(value, c),
-                    reps: reps.into_iter().map(|r| f(r, c)).collect(),
-                    seeds,
-                }
+            // A statistic stays one per seed: paired with another per-seed value by seed.
+            (Sampled::Statistic(a), Sampled::Const { value, .. }) => {
+                Sampled::Statistic(a.into_iter().map(|x| f(x, value)).collect())
             }
-            (Sampled::Const { value: c, .. }, Sampled::Boot { value, reps, seeds }) => {
-                Sampled::Boot {
-                    value: f(c, value),
-                    reps: reps.into_iter().map(|r| f(c, r)).collect(),
-                    seeds,
-                }
+            (Sampled::Const { value, .. }, Sampled::Statistic(b)) => {
+                Sampled::Statistic(b.into_iter().map(|y| f(value, y)).collect())
             }
-            _ => return Err(
-                "a bootstrap statistic (trend, corr, argmax) can only be combined with constants"
-                    .into(),
-            ),
+            (Sampled::Statistic(a), Sampled::Statistic(b) | Sampled::Seeds(b))
+            | (Sampled::Seeds(a), Sampled::Statistic(b)) => {
+                if a.len() != b.len() {
+                    return Err(format!(
+                        "a statistic of curves over {} seeds cannot be paired with a value over {} seeds",
+                        a.len(),
+                        b.len()
+                    ));
+                }
+                Sampled::Statistic(a.iter().zip(&b).map(|(x, y)| f(*x, *y)).collect())
+            }
         })
     }
 
@@ -236,19 +230,12 @@ pub fn curve_matrix(c: &Curve, ctx: &Ctx, min_seeds: usize) -> Result<Vec<Vec<f6
                 Err("the points of a curve have different numbers of seeds".into())
             }
             Sampled::Const { value, .. } => Ok(vec![value; n]),
-            Sampled::Boot { .. } => Err("a curve cannot be made of bootstrap statistics".into()),
+            Sampled::Statistic(_) => Err("a curve cannot be made of statistics of curves".into()),
         })
         .collect()
 }
 
-/// Mean of each point over the seeds in `idx`.
-pub fn curve_means(m: &[Vec<f64>], idx: &[usize]) -> Vec<f64> {
-    m.iter()
-        .map(|row| idx.iter().map(|&i| row[i]).sum::<f64>() / idx.len() as f64)
-        .collect()
-}
-
-/// A deterministic stream for the bootstrap of one statistic.
+/// A deterministic stream for the bootstrap of one comparison (`--bootstrap`).
 pub fn boot_rng(ctx: &Ctx, text: &str) -> rand_chacha::ChaCha8Rng {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ ctx.seed;
     for b in text.bytes() {
@@ -265,6 +252,9 @@ pub fn resamples(n: usize, reps: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Ve
         .collect()
 }
 
+/// A statistic of each seed's curve: seed i's values along the sweep (for `corr`, against
+/// seed i's values of the other curve; seeds share their streams across sweep points, so a
+/// seed's curve is one replication of the whole experiment).
 fn statistic(stat: Statistic, a: &Curve, b: Option<&Curve>, ctx: &Ctx) -> Result<Sampled, String> {
     let mut ma = curve_matrix(a, ctx, 1)?;
     let mut mb = b.map(|b| curve_matrix(b, ctx, 1)).transpose()?;
@@ -280,37 +270,29 @@ fn statistic(stat: Statistic, a: &Curve, b: Option<&Curve>, ctx: &Ctx) -> Result
             return Err("the two curves of corr have different numbers of seeds".into());
         }
     }
-    let f = |idx: &[usize]| -> f64 {
-        let ya = curve_means(&ma, idx);
-        match stat {
-            Statistic::MonotoneTrend => stats::spearman(&a.xs, &ya),
-            Statistic::Argmax => {
-                let i = (0..ya.len())
-                    .max_by(|&i, &j| ya[i].total_cmp(&ya[j]))
-                    .unwrap_or(0);
-                a.xs[i]
-            }
-            Statistic::Corr(method) => {
-                let yb = curve_means(mb.as_ref().expect("corr has two curves"), idx);
-                match method {
-                    CorrMethod::Spearman => stats::spearman(&ya, &yb),
-                    CorrMethod::Kendall => stats::kendall(&ya, &yb),
-                    CorrMethod::Pearson => stats::pearson(&ya, &yb),
+    let column =
+        |m: &[Vec<f64>], seed: usize| -> Vec<f64> { m.iter().map(|row| row[seed]).collect() };
+    let per_seed = (0..n)
+        .map(|seed| {
+            let ya = column(&ma, seed);
+            match stat {
+                Statistic::MonotoneTrend => stats::spearman(&a.xs, &ya),
+                Statistic::Argmax => {
+                    let i = (0..ya.len())
+                        .max_by(|&i, &j| ya[i].total_cmp(&ya[j]))
+                        .unwrap_or(0);
+                    a.xs[i]
+                }
+                Statistic::Corr(method) => {
+                    let yb = column(mb.as_ref().expect("corr has two curves"), seed);
+                    match method {
+                        CorrMethod::Spearman => stats::spearman(&ya, &yb),
+                        CorrMethod::Kendall => stats::kendall(&ya, &yb),
+                        CorrMethod::Pearson => stats::pearson(&ya, &yb),
+                    }
                 }
             }
-        }
-    };
-    let all: Vec<usize> = (0..n).collect();
-    let value = f(&all);
-    let mut rng = boot_rng(ctx, &a.text);
-    let reps = resamples(n, ctx.replicates, &mut rng)
-        .iter()
-        .map(|idx| f(idx))
-        .filter(|v| v.is_finite())
+        })
         .collect();
-    Ok(Sampled::Boot {
-        value,
-        reps,
-        seeds: n,
-    })
+    Ok(Sampled::Statistic(per_seed))
 }

@@ -255,6 +255,9 @@ pub enum Dist {
     T(Estimate),
     /// A point estimate with bootstrap replicates.
     Boot { point: f64, reps: Vec<f64> },
+    /// Per-seed margins of a statistic of curves, tested by the number of seeds on each side
+    /// of 0 (an exact binomial sign test of "most seeds satisfy it").
+    Sign(Vec<f64>),
 }
 
 impl Dist {
@@ -263,6 +266,7 @@ impl Dist {
             Dist::Exact(m) => *m,
             Dist::T(e) => e.mean,
             Dist::Boot { point, .. } => *point,
+            Dist::Sign(m) => percentile(m, 0.5),
         }
     }
 
@@ -277,6 +281,7 @@ impl Dist {
                 point: point + d,
                 reps: reps.iter().map(|r| r + d).collect(),
             },
+            Dist::Sign(m) => Dist::Sign(m.iter().map(|v| v + d).collect()),
         }
     }
 
@@ -291,6 +296,7 @@ impl Dist {
                 point: -point,
                 reps: reps.iter().map(|r| -r).collect(),
             },
+            Dist::Sign(m) => Dist::Sign(m.iter().map(|v| -v).collect()),
         }
     }
 
@@ -314,6 +320,10 @@ impl Dist {
         match self {
             Dist::T(e) => 1.0 - t_cdf(e.mean / e.std_err, e.df),
             Dist::Boot { reps, .. } => frac(reps, |r| r <= 0.0),
+            Dist::Sign(m) => {
+                let holds = m.iter().filter(|&&v| v > 0.0 || (v == 0.0 && !strict));
+                binomial_upper_tail(m.len(), holds.count())
+            }
             Dist::Exact(_) => unreachable!(),
         }
     }
@@ -330,6 +340,10 @@ impl Dist {
         match self {
             Dist::T(e) => t_cdf(e.mean / e.std_err, e.df),
             Dist::Boot { reps, .. } => frac(reps, |r| r >= 0.0),
+            Dist::Sign(m) => {
+                let fails = m.iter().filter(|&&v| v < 0.0 || (v == 0.0 && strict));
+                binomial_upper_tail(m.len(), fails.count())
+            }
             Dist::Exact(_) => unreachable!(),
         }
     }
@@ -340,7 +354,44 @@ impl Dist {
             Dist::Exact(m) => (*m, *m),
             Dist::T(e) => e.limits(conf),
             Dist::Boot { reps, .. } => (percentile(reps, 1.0 - conf), percentile(reps, conf)),
+            Dist::Sign(m) => median_limits(m, conf),
         }
+    }
+}
+
+/// P(X >= k) for X ~ Binomial(n, 1/2): the sign test's p-value when k of n seeds agree.
+pub fn binomial_upper_tail(n: usize, k: usize) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    match Binomial::new(0.5, n as u64) {
+        Ok(b) => b.sf(k as u64 - 1).clamp(0.0, 1.0),
+        Err(_) => 1.0,
+    }
+}
+
+/// Fewest seeds at which a sign test can reach p <= alpha (every seed agreeing).
+pub fn sign_test_min_seeds(alpha: f64) -> usize {
+    (1.0 / alpha).log2().ceil().max(1.0) as usize
+}
+
+/// Distribution-free one-sided limits for the median at confidence `conf`: the order
+/// statistics x_(j) and x_(n+1-j) with the largest j such that P(Binomial(n, 1/2) >= j) >= conf
+/// (infinite where no order statistic has that coverage: too few seeds).
+pub fn median_limits(v: &[f64], conf: f64) -> (f64, f64) {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    let j = (1..=n)
+        .take_while(|&j| binomial_upper_tail(n, j) >= conf)
+        .last();
+    match j {
+        Some(j) => (s[j - 1], s[n - j]),
+        None => (f64::NEG_INFINITY, f64::INFINITY),
     }
 }
 
@@ -366,6 +417,26 @@ pub fn percentile(v: &[f64], q: f64) -> f64 {
 #[cfg(test)]
 mod more_tests {
     use super::*;
+
+    /// Counted by hand: P(Bin(5, 1/2) >= 5) = 1/32, P(Bin(10, 1/2) >= 9) = 11/1024.
+    #[test]
+    fn sign_test_tails_by_hand() {
+        assert!((binomial_upper_tail(5, 5) - 1.0 / 32.0).abs() < 1e-12);
+        assert!((binomial_upper_tail(10, 9) - 11.0 / 1024.0).abs() < 1e-12);
+        assert_eq!(binomial_upper_tail(3, 0), 1.0);
+        assert_eq!(sign_test_min_seeds(0.05), 5);
+        assert_eq!(sign_test_min_seeds(0.01), 7);
+        // 10 seeds, 95%: P(Bin >= 2) = 1013/1024 covers, P(Bin >= 3) = 968/1024 does not.
+        let v: Vec<f64> = (0..10).map(|i| i as f64).collect();
+        assert_eq!(median_limits(&v, 0.95), (1.0, 8.0));
+        assert_eq!(median_limits(&v[..4], 0.95).0, f64::NEG_INFINITY);
+        // Ties at 0: they satisfy `>=` but not `>`, and refute only the strict form.
+        let d = Dist::Sign(vec![0.0, 1.0, 1.0, 2.0, 3.0]);
+        assert!((d.p_verify(false) - 1.0 / 32.0).abs() < 1e-12);
+        assert!((d.p_verify(true) - 6.0 / 32.0).abs() < 1e-12);
+        assert_eq!(d.p_refute(false), 1.0);
+        assert!((d.p_refute(true) - 31.0 / 32.0).abs() < 1e-12);
+    }
 
     #[test]
     fn holm_by_hand() {

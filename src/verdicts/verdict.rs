@@ -14,9 +14,9 @@ use std::fmt;
 
 use rand_distr::{Distribution as _, Normal};
 
-use super::sample::{boot_rng, curve_matrix, curve_means, resamples, sample, Ctx, Sampled};
+use super::sample::{boot_rng, resamples, sample, Ctx, Sampled};
 use super::stats::{self, Dist, Estimate};
-use crate::ir::{ClaimSpec, Comparison, Curve, Program, Prop, Quantity};
+use crate::ir::{ClaimSpec, Comparison, Program, Prop, Quantity};
 use crate::ir::{CmpOp, Expect};
 use crate::train::Results;
 
@@ -56,8 +56,6 @@ pub struct Settings {
     pub seed: u64,
     /// `--bootstrap N`: percentile-bootstrap intervals for margins instead of Student t.
     pub bootstrap: Option<usize>,
-    /// Replicates for statistics of curves when `bootstrap` is not set.
-    pub replicates: usize,
     /// Adjust across the claims of a file with Holm's procedure.
     pub holm: bool,
 }
@@ -67,19 +65,18 @@ impl Default for Settings {
         Settings {
             seed: 0,
             bootstrap: None,
-            replicates: 2000,
             holm: true,
         }
     }
 }
 
-/// The evidence for one comparison (or one peak).
+/// The evidence for one comparison.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Evidence {
     /// The sweep point or conjunct this is (empty for a single comparison).
     pub label: String,
     pub text: String,
-    pub op: Option<CmpOp>,
+    pub op: CmpOp,
     /// Mean of each side (over seeds where it varies).
     pub lhs: f64,
     pub rhs: f64,
@@ -100,6 +97,9 @@ pub struct Evidence {
     /// The standard deviation of the margin over seeds, for the "seeds needed" estimate.
     #[serde(skip)]
     estimate: Option<Estimate>,
+    /// For a sign test (statistics of curves): the seeds whose own value satisfies the
+    /// comparison, and the seeds in all.
+    pub sign_counts: Option<(usize, usize)>,
 }
 
 impl Evidence {
@@ -113,7 +113,7 @@ impl Evidence {
     }
 
     /// Evidence with no numbers yet: nothing verified, nothing refuted.
-    fn empty(label: &str, text: String, op: Option<CmpOp>, method: &str) -> Self {
+    fn empty(label: &str, text: String, op: CmpOp, method: &str) -> Self {
         Evidence {
             label: label.to_string(),
             text,
@@ -131,6 +131,7 @@ impl Evidence {
             p_refute: 1.0,
             reason: None,
             estimate: None,
+            sign_counts: None,
         }
     }
 }
@@ -178,7 +179,6 @@ pub fn evaluate_claims(
 ) -> Vec<ClaimResult> {
     let ctx = Ctx {
         results,
-        replicates: settings.bootstrap.unwrap_or(settings.replicates),
         seed: settings.seed,
     };
     let mut out: Vec<ClaimResult> = program
@@ -236,8 +236,11 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
             .min(a.p_refute)
             .total_cmp(&b.p_verify.min(b.p_refute))
     });
+    if let Some((e, (holds, n))) = worst.and_then(|e| e.sign_counts.map(|s| (e, s))) {
+        return sign_reason(e, holds, n, alpha / m.max(1) as f64);
+    }
     match worst {
-        Some(e) if e.op == Some(CmpOp::Eq) => {
+        Some(e) if e.op == CmpOp::Eq => {
             let at = e.at_label();
             if e.lower > 0.0 || e.upper < 0.0 {
                 // The difference is not noise around 0: more seeds narrow the interval around
@@ -277,6 +280,32 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
         }
         None => "no evidence".into(),
     }
+}
+
+/// Why a sign test (a statistic of curves) settled nothing: too few seeds to reach the level
+/// even if all agreed, or a share of agreeing seeds too close to one half.
+fn sign_reason(e: &Evidence, holds: usize, n: usize, alpha: f64) -> String {
+    let at = e.at_label();
+    let least = stats::sign_test_min_seeds(alpha);
+    if n < least {
+        return format!(
+            "{holds} of {n} seeds satisfy it{at}; a statistic of curves is tested by the share of seeds whose own curve satisfies it (a sign test), which cannot reach p <= {alpha:.3} with {n} seeds even if all agree: at least {least} are needed"
+        );
+    }
+    // Seeds at which the observed share would settle it (normal approximation to the
+    // binomial: (2 share - 1) sqrt(k) reaches the one-sided normal quantile).
+    let share = holds.max(n - holds) as f64 / n as f64;
+    if share <= 0.5 {
+        return format!(
+            "{holds} of {n} seeds satisfy it{at} (a sign test): half of them, which more seeds may not settle"
+        );
+    }
+    let z = stats::quantile(1.0 - alpha, f64::INFINITY);
+    let k = (z / (2.0 * share - 1.0)).powi(2).ceil() as usize;
+    format!(
+        "{holds} of {n} seeds satisfy it{at} (a sign test); at this share about {} seeds would settle it",
+        k.max(n + 1)
+    )
 }
 
 fn evaluate_claim(c: &ClaimSpec, program: &Program, ctx: &Ctx, settings: &Settings) -> ClaimResult {
@@ -347,7 +376,6 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
         Prop::All { parts, .. } | Prop::Any { parts, .. } => parts
             .iter()
             .for_each(|(_, p)| collect_runs(p, program, out)),
-        Prop::Peak(curve) => curve.points.iter().for_each(|p| q(p, program, out)),
     }
 }
 
@@ -369,12 +397,8 @@ fn decide(
     evidence: &mut Vec<Evidence>,
 ) -> Tested {
     match p {
-        Prop::Compare(_) | Prop::Peak(_) => {
-            let ev = match p {
-                Prop::Peak(curve) => peak(curve, ctx, label),
-                Prop::Compare(cmp) => compare(cmp, c, ctx, settings, label),
-                _ => unreachable!("matched above"),
-            };
+        Prop::Compare(cmp) => {
+            let ev = compare(cmp, c, ctx, settings, label);
             let t = Tested {
                 p_verify: ev.p_verify,
                 p_refute: ev.p_refute,
@@ -456,23 +480,12 @@ fn difference(
         }
     };
     match (hi, lo) {
-        (Sampled::Boot { .. }, _) | (_, Sampled::Boot { .. }) => {
+        (Sampled::Statistic(_), _) | (_, Sampled::Statistic(_)) => {
             let d = hi.clone().zip(lo.clone(), |a, b| a - b, |a, b| a.max(b))?;
-            let Sampled::Boot { value, reps, seeds } = d else {
-                unreachable!("a bootstrap side gives a bootstrap difference")
+            let Sampled::Statistic(d) = d else {
+                unreachable!("a statistic on either side gives per-seed statistics")
             };
-            let e = Estimate {
-                mean: value,
-                std_err: f64::NAN,
-                df: f64::INFINITY,
-                n: seeds,
-                sd: 0.0,
-            };
-            Ok((
-                Dist::Boot { point: value, reps },
-                "bootstrap over seeds",
-                Some(e),
-            ))
+            Ok((Dist::Sign(d), "sign test over seeds", None))
         }
         (Sampled::Const { .. }, Sampled::Const { .. }) => {
             let m = hi.mean() - lo.mean();
@@ -556,7 +569,7 @@ fn compare(
     settings: &Settings,
     label: &str,
 ) -> Evidence {
-    let mut ev = Evidence::empty(label, cmp.text.clone(), Some(cmp.op), "");
+    let mut ev = Evidence::empty(label, cmp.text.clone(), cmp.op, "");
     let (lhs, rhs) = match (sample(&cmp.lhs, ctx), sample(&cmp.rhs, ctx)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
@@ -585,6 +598,16 @@ fn compare(
     };
     ev.n = est.map(|e| e.n).unwrap_or(0);
     ev.estimate = est;
+    if let Dist::Sign(d) = &dist {
+        // Seeds whose own statistic satisfies the comparison.
+        let strict = matches!(cmp.op, CmpOp::Lt | CmpOp::Gt);
+        let holds = |v: &&f64| match cmp.op {
+            CmpOp::Eq => v.abs() <= tolerance,
+            _ => **v + tol > 0.0 || (**v + tol == 0.0 && !strict),
+        };
+        ev.n = d.len();
+        ev.sign_counts = Some((d.iter().filter(holds).count(), d.len()));
+    }
     if !dist.mean().is_finite() {
         ev.reason = Some("the margin is not a finite number".into());
         return ev;
@@ -611,55 +634,5 @@ fn compare(
     ev.lower = lo_lim;
     ev.upper = hi_lim;
     ev.method = method.to_string();
-    ev
-}
-
-/// `peak(X -> q)`: the argmax of the seed-averaged curve is strictly inside the sweep, decided by
-/// the share of bootstrap resamples of seeds whose argmax is interior.
-fn peak(curve: &Curve, ctx: &Ctx, label: &str) -> Evidence {
-    let mut ev = Evidence::empty(
-        label,
-        format!("argmax of {} over {}", curve.text, curve.var),
-        None,
-        "bootstrap over seeds of the argmax",
-    );
-    let m = match curve_matrix(curve, ctx, 1) {
-        Ok(m) => m,
-        Err(e) => {
-            ev.reason = Some(e);
-            return ev;
-        }
-    };
-    let n = m[0].len();
-    let argmax = |means: &[f64]| {
-        (0..means.len())
-            .max_by(|&i, &j| means[i].total_cmp(&means[j]))
-            .unwrap_or(0)
-    };
-    let all: Vec<usize> = (0..n).collect();
-    let at = argmax(&curve_means(&m, &all));
-    let last = m.len() - 1;
-    let mut rng = boot_rng(ctx, &curve.text);
-    let reps = resamples(n, ctx.replicates, &mut rng);
-    let interior = reps
-        .iter()
-        .filter(|idx| {
-            let a = argmax(&curve_means(&m, idx));
-            a != 0 && a != last
-        })
-        .count() as f64
-        / reps.len().max(1) as f64;
-    ev.n = n;
-    ev.lhs = curve.xs[at];
-    ev.margin = interior;
-    ev.lower = interior;
-    ev.upper = interior;
-    ev.p_verify = 1.0 - interior;
-    ev.p_refute = interior;
-    if n < 2 {
-        ev.reason = Some("a bootstrap over seeds needs at least 2 seeds".into());
-        ev.p_verify = 1.0;
-        ev.p_refute = 1.0;
-    }
     ev
 }
