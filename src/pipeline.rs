@@ -276,6 +276,14 @@ pub fn run_program(
                 .collect();
             (spec.label.clone(), per_seed)
         })
+        .chain(program.probes.iter().zip(&results.probes).map(|(spec, r)| {
+            let per_seed = r
+                .per_seed
+                .iter()
+                .map(|e| e.as_ref().ok().copied())
+                .collect();
+            (spec.label.clone(), per_seed)
+        }))
         .collect();
     Report {
         file: name.to_string(),

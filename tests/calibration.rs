@@ -42,6 +42,7 @@ fn results(values: Vec<Vec<f64>>) -> Results {
                     .collect(),
             })
             .collect(),
+        probes: Vec::new(),
         runs: IndexMap::new(),
         interrupted: false,
         seconds: 0.0,

@@ -164,3 +164,35 @@ fn a_biased_equivalence_is_reported_as_a_bias() {
     let reason = c.reason.clone().unwrap_or_default();
     assert!(reason.contains("systematic bias"), "{reason}");
 }
+
+/// Probes against independent numbers: a label that a line separates is read at least 99% of
+/// the time, a label independent of the data at chance (within three binomial standard
+/// errors of 4,000 test points, plus the fit's own spread), by a linear and a k-NN probe; a
+/// critic trained on views of the separable source keeps the class in its representation.
+#[test]
+fn probes_read_labels_at_the_right_accuracy() {
+    let r = run("tests/fixtures/probes.mica", 0);
+    for c in &r.claims {
+        assert_eq!(c.verdict, Verdict::Verified, "{}: {:?}", c.title, c.reason);
+    }
+    let seeds = |prefix: &str| -> Vec<f64> {
+        let (_, v) = r
+            .estimates
+            .iter()
+            .find(|(k, _)| k.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} in {:?}", r.estimates.keys()));
+        v.iter()
+            .map(|e| e.expect("every seed has a value").mean)
+            .collect()
+    };
+    assert!(seeds("accuracy(data: classes").iter().all(|&a| a >= 0.99));
+    for chance in [
+        "accuracy(data: unrelated, seeds: 10, train",
+        "accuracy(data: unrelated, seeds: 10, model: knn",
+    ] {
+        let v = seeds(chance);
+        assert_eq!(v.len(), 10);
+        assert!(v.iter().all(|a| (a - 0.5).abs() < 0.03), "{chance}: {v:?}");
+    }
+    assert!(seeds("accuracy(enc").iter().all(|&a| a >= 0.95));
+}

@@ -194,7 +194,7 @@ typed_params! {
     pub struct ComponentArgs {
         mean: Vec<f64> = Default::Required, Range::ANY, "dim_x + dim_y numbers";
         cov: Arc<Covariance> = Default::Required, Range::ANY, "its covariance";
-        label: usize = Default::Num(0.0), Range::at_least(0.0), "class label carried with its samples";
+        label: usize = Default::Num(0.0), Range::between(0.0, 1000.0), "class label carried with its samples (probes read it)";
     }
 }
 

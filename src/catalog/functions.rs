@@ -75,6 +75,36 @@ typed_params! {
 }
 
 typed_params! {
+    /// `accuracy(run)` or `accuracy(data: d)`
+    pub struct AccuracyArgs {
+        run: Option<Arc<RunSpec>> = Default::Optional, Range::ANY,
+            "a trained run whose critic embeds x (separable, bilinear): probe its frozen x embeddings";
+        data: Option<DataRef> = Default::Optional, Range::ANY,
+            "labelled data (a mixture whose components carry labels): probe its raw x";
+        model: String = Default::Sym("linear"), Range::ANY,
+            "linear (multinomial logistic regression) or knn (majority of the k nearest)",
+            as Ty::Choice(&["linear", "knn"]);
+        k: usize = Default::Num(5.0), Range::between(1.0, 1000.0), "neighbours of a knn probe";
+        train: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
+            "labelled pairs the probe is fit on";
+        test: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
+            "fresh labelled pairs it is scored on";
+        seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0),
+            "fresh samples of raw data (a run's probe has the run's seeds)";
+    }
+}
+
+pub static ACCURACY: Entry = Entry {
+    exactly_one_of: &[&["run", "data"]],
+    ..function(
+        "accuracy",
+        ClaimFn::Accuracy,
+        "the share of fresh labelled points whose label a probe, fit per seed on frozen features, predicts",
+        AccuracyArgs::PARAMS,
+    )
+};
+
+typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
         data: DataRef = Default::Required, Range::ANY, "a declared distribution";

@@ -11,7 +11,9 @@ mod functions;
 mod models;
 mod runs;
 
-pub use functions::{CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs, TrendArgs};
+pub use functions::{
+    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs, TrendArgs,
+};
 
 use crate::ir::{Entry, Kind};
 
@@ -72,6 +74,7 @@ pub static ENTRIES: &[&Entry] = &[
     // claim functions
     &functions::MI,
     &functions::ESTIMATE,
+    &functions::ACCURACY,
     &functions::TRACE,
     &functions::TRACE_SD,
     &functions::CEILING,

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use super::claims::fold;
 use super::{CheckError, Checker};
 use crate::bounds::{streamable, Bound, MAX_DENSE_BATCH};
-use crate::catalog::{CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs};
+use crate::catalog::{AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs};
 use crate::ir::{
-    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Quantity, RunSpec, Statistic,
-    TraceRead, TraceStat,
+    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, ProbeModel, ProbeSource, ProbeSpec,
+    Quantity, RunSpec, Statistic, TraceRead, TraceStat,
 };
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -46,6 +46,7 @@ impl Checker<'_> {
         match claim_fn {
             ClaimFn::Mi => self.mi(entry, args, e),
             ClaimFn::Estimate => self.estimate(entry, args, e),
+            ClaimFn::Accuracy => self.accuracy(entry, args, e),
             ClaimFn::Trace(stat) => self.trace(entry, stat, args, e),
             ClaimFn::Ceiling => self.ceiling(entry, args, e),
             ClaimFn::Math(Func::Min) if has_lambda => self.aggregate(entry, Agg::Min, args, e),
@@ -100,6 +101,116 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// `accuracy(run)` or `accuracy(data: d)`: a probe of a labelled source, through a trained
+    /// run's frozen x encoder or on the raw x.
+    fn accuracy(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(AccuracyArgs::read(&matched), e)?;
+        let conflict = |this: &mut Self, param: &str, message: String, help: &str| {
+            this.errors.push(CheckError::Conflict {
+                message,
+                span: matched.span(param).into(),
+                help: Some(help.into()),
+            });
+        };
+        let model = match a.model.as_str() {
+            "knn" if a.k > a.train => {
+                conflict(
+                    self,
+                    "k",
+                    format!(
+                        "a knn probe with k = {} needs more than its {} training pairs",
+                        a.k, a.train
+                    ),
+                    "lower `k:` or raise `train:`",
+                );
+                return None;
+            }
+            "knn" => ProbeModel::Knn(a.k),
+            _ => ProbeModel::Linear,
+        };
+        let (source, param) = match (a.run, a.data) {
+            (Some(run), _) => {
+                let run = self.register_run(run, matched.span("run"));
+                match run.train() {
+                    Some(t) if t.critic.has_x_encoder() => {}
+                    _ => {
+                        conflict(
+                            self,
+                            "run",
+                            format!("`{}` has no encoder of x whose representation a probe could read", run.name),
+                            "probe a run whose critic is separable(...) or bilinear(...), or probe the raw data with `accuracy(data: d)`",
+                        );
+                        return None;
+                    }
+                }
+                (ProbeSource::Run(run), "run")
+            }
+            (None, Some(data)) => (
+                ProbeSource::Data {
+                    data,
+                    seeds: a.seeds,
+                },
+                "data",
+            ),
+            (None, None) => return None,
+        };
+        // Named by what it reads, so that `accuracy(r[K])` over a sweep names each run.
+        let what = match &source {
+            ProbeSource::Run(r) => r.name.clone(),
+            ProbeSource::Data { data, seeds } => format!(
+                "data: {}, seeds: {seeds}",
+                if data.name.is_empty() {
+                    self.text(matched.span("data"))
+                } else {
+                    data.name.clone()
+                }
+            ),
+        };
+        let model_text = match model {
+            ProbeModel::Linear => String::new(),
+            ProbeModel::Knn(k) => format!(", model: knn, k: {k}"),
+        };
+        let probe = ProbeSpec {
+            source,
+            model,
+            train: a.train,
+            test: a.test,
+            label: format!(
+                "accuracy({what}{model_text}, train: {}, test: {})",
+                a.train, a.test
+            ),
+        };
+        let data = probe.data();
+        if data.dist.classes() == 0 {
+            let name = if data.name.is_empty() {
+                "the data".to_string()
+            } else {
+                format!("`{}`", data.name)
+            };
+            conflict(
+                self,
+                param,
+                format!("{name} carries no labels for a probe to predict"),
+                "use a mixture whose components carry different labels, e.g. component(..., label: 1), or views(...) of one",
+            );
+            return None;
+        }
+        let i = match self
+            .program
+            .probes
+            .iter()
+            .position(|p| p.label == probe.label)
+        {
+            Some(i) => i,
+            None => {
+                self.program.probes.push(probe);
+                self.program.probes.len() - 1
+            }
+        };
+        Some(Quantity::Accuracy(i))
     }
 
     /// `estimate(run, bound:, batch:)`

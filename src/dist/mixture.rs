@@ -113,7 +113,7 @@ impl Mixture {
     }
 
     /// Samples with the class label of each draw's component.
-    pub fn sample_labelled(&self, n: usize, rng: &mut Rng) -> (Sample, Vec<usize>) {
+    pub fn draw_labelled(&self, n: usize, rng: &mut Rng) -> (Sample, Vec<usize>) {
         let (dx, dy) = (self.dim_x(), self.dim_y());
         let mut x = Vec::with_capacity(n * dx);
         let mut y = Vec::with_capacity(n * dy);
@@ -157,7 +157,21 @@ impl Distribution for Mixture {
     }
 
     fn sample(&self, n: usize, rng: &mut Rng) -> Sample {
-        self.sample_labelled(n, rng).0
+        self.draw_labelled(n, rng).0
+    }
+
+    /// Labelled when the components carry at least two different labels.
+    fn classes(&self) -> usize {
+        let first = self.components[0].label;
+        if self.components.iter().all(|c| c.label == first) {
+            0
+        } else {
+            1 + self.components.iter().map(|c| c.label).max().unwrap_or(0)
+        }
+    }
+
+    fn sample_labelled(&self, n: usize, rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
+        (self.classes() > 0).then(|| self.draw_labelled(n, rng))
     }
 
     fn truth(&self) -> Truth {

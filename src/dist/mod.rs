@@ -76,6 +76,14 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn stage(&self, _i: usize) -> Option<&dyn Distribution> {
         None
     }
+    /// Classes of the label each draw carries (labels are 0..classes); 0 when unlabelled.
+    fn classes(&self) -> usize {
+        0
+    }
+    /// `n` pairs with the label of each draw (labelled distributions only).
+    fn sample_labelled(&self, _n: usize, _rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
+        None
+    }
     /// For the few constructors that need the concrete family (e.g. `views` of a mixture).
     fn as_any(&self) -> &dyn std::any::Any {
         &()

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use super::RunSpec;
 use crate::bounds::Bound;
 use crate::dist::DataRef;
+pub use crate::nn::probe::ProbeModel;
 pub use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
 
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,8 @@ pub struct Program {
     pub runs: IndexMap<String, Arc<RunSpec>>,
     /// The distinct estimates the claims need: (run, bound, batch).
     pub estimates: Vec<EstimateSpec>,
+    /// The distinct probe accuracies the claims need.
+    pub probes: Vec<ProbeSpec>,
     pub claims: Vec<ClaimSpec>,
 }
 
@@ -28,8 +31,46 @@ impl Program {
         self.runs
             .keys()
             .filter(|n| !self.estimates.iter().any(|e| &e.run.name == *n))
+            .filter(|n| {
+                !self.probes.iter().any(|p| match &p.source {
+                    ProbeSource::Run(r) => &r.name == *n,
+                    ProbeSource::Data { .. } => false,
+                })
+            })
             .map(|s| s.as_str())
             .collect()
+    }
+}
+
+/// A probe: how well the label of a labelled source can be read off features, fit on `train`
+/// labelled pairs and scored on `test` fresh ones, per seed.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    pub source: ProbeSource,
+    pub model: ProbeModel,
+    pub train: usize,
+    pub test: usize,
+    /// e.g. `accuracy(enc, model: knn)`
+    pub label: String,
+}
+
+/// What a probe reads.
+#[derive(Debug, Clone)]
+pub enum ProbeSource {
+    /// The x embeddings of a trained run's critic encoder, frozen after training (seed i of
+    /// the probe reads seed i's encoder).
+    Run(Arc<RunSpec>),
+    /// The x coordinates of labelled data, over `seeds` fresh samples.
+    Data { data: DataRef, seeds: usize },
+}
+
+impl ProbeSpec {
+    /// The labelled distribution the probe samples.
+    pub fn data(&self) -> &DataRef {
+        match &self.source {
+            ProbeSource::Run(r) => r.data(),
+            ProbeSource::Data { data, .. } => data,
+        }
     }
 }
 
@@ -130,6 +171,8 @@ pub enum Quantity {
     Truth(DataRef),
     /// Index into `Program::estimates`.
     Estimate(usize),
+    /// Index into `Program::probes`: the share of test points labelled correctly, per seed.
+    Accuracy(usize),
     Neg(Box<Quantity>),
     Bin(BinOp, Box<Quantity>, Box<Quantity>),
     Func(Func, Vec<Quantity>),

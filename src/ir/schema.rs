@@ -58,6 +58,8 @@ pub enum ClaimFn {
     Argmax,
     /// `corr(X -> a, X -> b, method:)`
     Corr,
+    /// `accuracy(run or data:, model:, ...)`: a probe's accuracy
+    Accuracy,
 }
 
 impl Entry {

@@ -40,6 +40,15 @@ fn enc_name(e: &EncoderRef) -> String {
 }
 
 impl CriticSpec {
+    /// Whether the critic embeds x on its own (separable, bilinear), so that a probe can read
+    /// its representation.
+    pub fn has_x_encoder(&self) -> bool {
+        matches!(
+            self,
+            CriticSpec::Separable { .. } | CriticSpec::Bilinear { .. }
+        )
+    }
+
     /// Checks that the critic fits data of the given widths; the message says what does not.
     pub fn check_shapes(&self, dim_x: usize, dim_y: usize) -> std::result::Result<(), String> {
         match self {
@@ -279,6 +288,15 @@ pub enum Critic {
 }
 
 impl Critic {
+    /// The representation of x: the x encoder's output (before any normalisation of the
+    /// scores), for critics that have one (separable, bilinear); `None` for the others.
+    pub fn embed_x(&self, x: &Tensor) -> Option<Result<Tensor>> {
+        match self {
+            Critic::Separable { g, .. } | Critic::Bilinear { g, .. } => Some(g.forward(x)),
+            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+        }
+    }
+
     /// The critic with `shift` added to an oracle's scores (the constant an evaluating bound's
     /// optimal critic needs: NWJ's optimum is 1 + ln r); other critics are unchanged.
     pub fn with_oracle_shift(&self, shift: f64) -> std::borrow::Cow<'_, Critic> {

@@ -1,10 +1,11 @@
-//! L1 (above dist), encoders and critics on candle. Specs (what a file declares) are plain
+//! L1 (above dist), encoders, critics and probes on candle. Specs (what a file declares) are plain
 //! data; `build` turns a spec into a module with freshly initialised, seeded parameters.
 
 pub mod baseline;
 pub mod critic;
 pub mod encoder;
 mod layers;
+pub mod probe;
 
 pub use baseline::{Baseline, BaselineSpec};
 pub use critic::{Critic, CriticSpec};

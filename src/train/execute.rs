@@ -4,16 +4,19 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use candle_core::Device;
 use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
+use super::probe::probe_accuracy;
 use super::Cancel;
 use crate::dist::{self, staircase};
-use crate::ir::{EstimateSpec, Method, NonparamSpec, Program, RunSpec, TraceRead, TraceStat};
+use crate::ir::{
+    EstimateSpec, Method, NonparamSpec, ProbeSource, Program, RunSpec, TraceRead, TraceStat,
+};
 
 /// How to execute a program.
 #[derive(Debug, Clone)]
@@ -81,10 +84,12 @@ impl RunOutcome {
     }
 }
 
-/// Everything execution produced, indexed like the program's estimates and runs.
+/// Everything execution produced, indexed like the program's estimates, probes and runs.
 #[derive(Debug, Clone)]
 pub struct Results {
     pub estimates: Vec<EstimateResults>,
+    /// Probe accuracies per seed (`mean` is the accuracy, `std_err` its binomial error).
+    pub probes: Vec<EstimateResults>,
     pub runs: IndexMap<String, RunOutcome>,
     pub seconds: f64,
     /// The execution was cancelled: some jobs did not finish (see `RunOutcome::unfinished`).
@@ -103,27 +108,64 @@ struct JobOut {
     interrupted: bool,
     /// (estimate index, result)
     estimates: Vec<(usize, Result<Evaluation, String>)>,
+    /// (probe index, result)
+    probes: Vec<(usize, Result<Evaluation, String>)>,
+    /// A probe of raw data, not a run: it has no run outcome.
+    probe_job: bool,
+}
+
+/// What a run's jobs produce: estimates and probes (indices into the program's lists).
+#[derive(Debug, Default)]
+struct Work {
+    estimates: Vec<usize>,
+    probes: Vec<usize>,
+}
+
+/// One unit of work for a worker: a seed of a run, or a seed of a probe of raw data.
+#[derive(Debug, Clone, PartialEq)]
+enum Job {
+    Run(String, usize),
+    DataProbe(usize, usize),
 }
 
 pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     let start = std::time::Instant::now();
-    // Which estimates each run must produce.
-    let mut by_run: IndexMap<String, Vec<usize>> = IndexMap::new();
+    // What each run must produce, and the probes of raw data.
+    let mut by_run: IndexMap<String, Work> = IndexMap::new();
+    let mut runs: HashMap<&str, Arc<RunSpec>> = HashMap::new();
     for (i, e) in program.estimates.iter().enumerate() {
-        by_run.entry(e.run.name.clone()).or_default().push(i);
+        by_run
+            .entry(e.run.name.clone())
+            .or_default()
+            .estimates
+            .push(i);
+        runs.insert(e.run.name.as_str(), e.run.clone());
     }
-    let runs: HashMap<&str, _> = program
-        .estimates
-        .iter()
-        .map(|e| (e.run.name.as_str(), e.run.clone()))
-        .collect();
-    let jobs: Vec<(String, usize)> = by_run
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut probe_seeds = Vec::with_capacity(program.probes.len());
+    for (i, p) in program.probes.iter().enumerate() {
+        match &p.source {
+            ProbeSource::Run(r) => {
+                by_run.entry(r.name.clone()).or_default().probes.push(i);
+                runs.insert(r.name.as_str(), r.clone());
+                probe_seeds.push(opts.seeds(r.seeds()));
+            }
+            ProbeSource::Data { seeds, .. } => {
+                let n = opts.seeds(*seeds);
+                jobs.extend((0..n).map(|s| Job::DataProbe(i, s)));
+                probe_seeds.push(n);
+            }
+        }
+    }
+    let mut run_jobs: Vec<Job> = by_run
         .keys()
         .flat_map(|name| {
             let n = opts.seeds(runs[name.as_str()].seeds());
-            (0..n).map(move |s| (name.clone(), s))
+            (0..n).map(move |s| Job::Run(name.clone(), s))
         })
         .collect();
+    run_jobs.append(&mut jobs);
+    let jobs = run_jobs;
 
     let next = AtomicUsize::new(0);
     let outs: Mutex<Vec<JobOut>> = Mutex::new(Vec::new());
@@ -135,13 +177,21 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     break;
                 }
                 let j = next.fetch_add(1, Ordering::SeqCst);
-                let Some((name, seed)) = jobs.get(j) else {
+                let Some(job) = jobs.get(j) else {
                     break;
                 };
-                let out = guarded_job(program, opts, &runs[name.as_str()], &by_run[name], *seed);
+                let out = match job {
+                    Job::Run(name, seed) => {
+                        guarded_job(program, opts, &runs[name.as_str()], &by_run[name], *seed)
+                    }
+                    Job::DataProbe(i, seed) => data_probe_job(program, opts, *i, *seed),
+                };
                 if opts.progress && !out.interrupted {
+                    let what = if out.probe_job { "probed" } else { "trained" };
                     eprintln!(
-                        "  trained {name} seed {seed} in {:.1}s{}",
+                        "  {what} {} seed {} in {:.1}s{}",
+                        out.run,
+                        out.seed,
                         out.seconds,
                         out.failure
                             .as_ref()
@@ -161,6 +211,12 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         .iter()
         .map(|e| EstimateResults {
             per_seed: vec![Err("not run".into()); opts.seeds(e.run.seeds())],
+        })
+        .collect();
+    let mut probes: Vec<EstimateResults> = probe_seeds
+        .iter()
+        .map(|&n| EstimateResults {
+            per_seed: vec![Err("not run".into()); n],
         })
         .collect();
     let mut run_outcomes: IndexMap<String, RunOutcome> = by_run
@@ -191,6 +247,12 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             continue;
         }
         finished.push((out.run.clone(), out.seed));
+        for (i, r) in out.probes {
+            probes[i].per_seed[out.seed] = r;
+        }
+        if out.probe_job {
+            continue;
+        }
         let ro = &mut run_outcomes[&out.run];
         ro.train_seconds += out.seconds;
         ro.steps_done += out.steps_done;
@@ -208,14 +270,17 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     // Jobs a cancellation stopped or never started keep their "not run" estimates.
     let interrupted = opts.cancel.is_cancelled() && finished.len() < jobs.len();
     if interrupted {
-        for (name, seed) in &jobs {
-            if !finished.contains(&(name.clone(), *seed)) {
-                run_outcomes[name].unfinished.push(*seed);
+        for job in &jobs {
+            if let Job::Run(name, seed) = job {
+                if !finished.contains(&(name.clone(), *seed)) {
+                    run_outcomes[name].unfinished.push(*seed);
+                }
             }
         }
     }
     Results {
         estimates,
+        probes,
         runs: run_outcomes,
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
@@ -228,10 +293,11 @@ fn guarded_job(
     program: &Program,
     opts: &ExecOptions,
     spec: &RunSpec,
-    estimate_ids: &[usize],
+    work: &Work,
     seed: usize,
 ) -> JobOut {
-    let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, estimate_ids, seed));
+    let estimate_ids = &work.estimates;
+    let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, work, seed));
     match std::panic::catch_unwind(job) {
         Ok(out) => out,
         Err(payload) => {
@@ -254,6 +320,12 @@ fn guarded_job(
                     .iter()
                     .map(|&i| (i, Err(reason.clone())))
                     .collect(),
+                probes: work
+                    .probes
+                    .iter()
+                    .map(|&i| (i, Err(reason.clone())))
+                    .collect(),
+                probe_job: false,
             }
         }
     }
@@ -264,7 +336,7 @@ fn run_job(
     program: &Program,
     opts: &ExecOptions,
     spec: &RunSpec,
-    estimate_ids: &[usize],
+    work: &Work,
     seed: usize,
 ) -> JobOut {
     let out = JobOut {
@@ -277,10 +349,12 @@ fn run_job(
         failure: None,
         interrupted: false,
         estimates: Vec::new(),
+        probes: Vec::new(),
+        probe_job: false,
     };
     match &spec.method {
-        Method::Nonparam(np) => nonparam_job(out, opts, spec, np, estimate_ids),
-        Method::Train(_) => train_job(out, program, opts, spec, estimate_ids),
+        Method::Nonparam(np) => nonparam_job(out, opts, spec, np, &work.estimates),
+        Method::Train(_) => train_job(out, program, opts, spec, work),
     }
 }
 
@@ -318,11 +392,17 @@ fn train_job(
     program: &Program,
     opts: &ExecOptions,
     spec: &RunSpec,
-    estimate_ids: &[usize],
+    work: &Work,
 ) -> JobOut {
     let seed = out.seed;
+    let estimate_ids = &work.estimates;
     let fail_all = |out: &mut JobOut, reason: String| {
         out.estimates = estimate_ids
+            .iter()
+            .map(|&i| (i, Err(reason.clone())))
+            .collect();
+        out.probes = work
+            .probes
             .iter()
             .map(|&i| (i, Err(reason.clone())))
             .collect();
@@ -373,8 +453,42 @@ fn train_job(
         };
         out.estimates.push((i, r));
     }
+    for &i in &work.probes {
+        let r = probe_accuracy(
+            &program.probes[i],
+            Some(&trained.critic),
+            opts.file_seed,
+            seed,
+            &opts.device,
+        );
+        out.probes.push((i, r));
+    }
     out.trace = trained.trace;
     out
+}
+
+/// One seed of a probe of raw data.
+fn data_probe_job(program: &Program, opts: &ExecOptions, i: usize, seed: usize) -> JobOut {
+    let spec = &program.probes[i];
+    let start = std::time::Instant::now();
+    let r = if opts.cancel.is_cancelled() {
+        Err("interrupted".into())
+    } else {
+        probe_accuracy(spec, None, opts.file_seed, seed, &opts.device)
+    };
+    JobOut {
+        run: spec.label.clone(),
+        seed,
+        trace: Vec::new(),
+        seconds: start.elapsed().as_secs_f64(),
+        steps_done: 0,
+        stopped_at: None,
+        failure: r.as_ref().err().cloned(),
+        interrupted: opts.cancel.is_cancelled(),
+        estimates: Vec::new(),
+        probes: vec![(i, r)],
+        probe_job: true,
+    }
 }
 
 /// A trained critic under an estimate's bound at its batch size, on held-out samples.

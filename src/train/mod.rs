@@ -1,16 +1,18 @@
 //! L5, training and evaluation: from a checked program (`ir::Program`) to per-seed results.
 //! `fit` trains one seed of a run on candle; `eval` evaluates a trained critic on fresh
 //! held-out samples; `execute` runs every (run, seed) job a program needs and collects the
-//! per-seed estimates. It reads only `ir` and the numerics, never the checker.
+//! per-seed estimates; `probe` reads labels off raw data or a trained run's representation. It reads only `ir` and the numerics, never the checker.
 
 mod cancel;
 mod device;
 mod eval;
 mod execute;
 mod fit;
+mod probe;
 
 pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};
 pub use execute::{execute, EstimateResults, ExecOptions, Results, RunOutcome};
 pub use fit::{fit, Trained};
+pub use probe::probe_accuracy;

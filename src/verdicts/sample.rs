@@ -129,17 +129,8 @@ pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
                 std_err: t.std_err,
             }
         }
-        Quantity::Estimate(i) => {
-            let per_seed = &ctx.results.estimates[*i].per_seed;
-            let mut vals = Vec::with_capacity(per_seed.len());
-            for r in per_seed {
-                match r {
-                    Ok(e) => vals.push(e.mean),
-                    Err(reason) => return Err(reason.clone()),
-                }
-            }
-            Sampled::Seeds(vals)
-        }
+        Quantity::Estimate(i) => per_seed(&ctx.results.estimates[*i].per_seed)?,
+        Quantity::Accuracy(i) => per_seed(&ctx.results.probes[*i].per_seed)?,
         Quantity::Neg(a) => sample(a, ctx)?.map(|v| -v, 1.0),
         Quantity::Bin(op, a, b) => {
             let (a, b) = (sample(a, ctx)?, sample(b, ctx)?);
@@ -204,6 +195,15 @@ pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
         }
         Quantity::Statistic(stat, a, b) => statistic(*stat, a, b.as_deref(), ctx)?,
     })
+}
+
+/// The per-seed values of an estimate or probe; the first seed without one says why.
+fn per_seed(results: &[Result<crate::train::Evaluation, String>]) -> Result<Sampled, String> {
+    results
+        .iter()
+        .map(|r| r.as_ref().map(|e| e.mean).map_err(|why| why.clone()))
+        .collect::<Result<Vec<f64>, String>>()
+        .map(Sampled::Seeds)
 }
 
 /// The values of a curve as a matrix [point][seed]; constants are repeated over the seeds (at

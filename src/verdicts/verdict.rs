@@ -345,6 +345,13 @@ fn evaluate_claim(c: &ClaimSpec, program: &Program, ctx: &Ctx, settings: &Settin
 fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
     fn q(x: &Quantity, program: &Program, out: &mut Vec<String>) {
         match x {
+            Quantity::Accuracy(i) => {
+                if let crate::ir::ProbeSource::Run(r) = &program.probes[*i].source {
+                    if !out.contains(&r.name) {
+                        out.push(r.name.clone());
+                    }
+                }
+            }
             Quantity::Estimate(i) => {
                 let n = &program.estimates[*i].run.name;
                 if !out.contains(n) {
