@@ -177,3 +177,43 @@ fn samplers_are_deterministic_per_seed() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+/// `task_views` against analytic values: without class separation every part is Gaussian, so
+/// I = -task_dim/2 ln(1 - r^2) with r = 1 / (1 + task_noise^2), plus -nuisance_dim/2
+/// ln(1 - shared^2); with classes far apart, both views determine the class, so I(x; y) = ln C
+/// plus the within-class (Gaussian) part. The labels are the classes, balanced.
+#[test]
+fn task_views_truth_against_analytic_values() {
+    let gaussian_part = |task_dim: f64, noise: f64, nuis_dim: f64, shared: f64| {
+        let r: f64 = 1.0 / (1.0 + noise * noise);
+        -0.5 * task_dim * (1.0 - r * r).ln() - 0.5 * nuis_dim * (1.0 - shared * shared).ln()
+    };
+    let flat = data("data d = task_views(separation: 0, task_dim: 2, task_noise: 0.7, nuisance_dim: 3, nuisance_shared: 0.6)");
+    let t = flat.truth();
+    let want = gaussian_part(2.0, 0.7, 3.0, 0.6);
+    assert!(
+        (t.value - want).abs() < 4.0 * t.std_err + 1e-3,
+        "{t:?} vs {want}"
+    );
+    let apart = data("data d = task_views(classes: 3, separation: 40, task_noise: 0.5, nuisance_dim: 1, nuisance_shared: 0.9)");
+    let t = apart.truth();
+    let want = 3f64.ln() + gaussian_part(1.0, 0.5, 1.0, 0.9);
+    assert!(
+        (t.value - want).abs() < 4.0 * t.std_err + 1e-3,
+        "{t:?} vs {want}"
+    );
+    assert_eq!(apart.classes(), 3);
+    let mut rng = dist::stream(0, 0, "labels");
+    let (s, labels) = apart.sample_labelled(3000, &mut rng).unwrap();
+    for c in 0..3 {
+        let share = labels.iter().filter(|&&l| l == c).count() as f64 / 3000.0;
+        assert!((share - 1.0 / 3.0).abs() < 0.03, "{share}");
+    }
+    // The class sits on the first task coordinate of both views: x_0 and y_0 agree in sign
+    // with the class's offset from the middle one.
+    assert_eq!((s.dim_x, s.dim_y), (2, 2));
+    for (i, &l) in labels.iter().enumerate() {
+        let expected = (l as f64 - 1.0) * 40.0;
+        assert!((s.x[2 * i] - expected).abs() < 10.0 && (s.y[2 * i] - expected).abs() < 10.0);
+    }
+}

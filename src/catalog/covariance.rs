@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::dist::mixture::{Component, Mixture};
+use crate::dist::mixture::{Component, Mixture, TaskViews};
 use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
 use crate::dist::{DataDecl, DataRef};
 use crate::ir::{
@@ -236,6 +236,44 @@ pub static VIEWS: Entry = Entry::constructor(
     ViewsArgs::PARAMS,
     build_views,
 );
+
+typed_params! {
+    pub struct TaskViewsArgs {
+        classes: usize = Default::Num(2.0), Range::between(2.0, 100.0), "classes of the label";
+        separation: f64 = Default::Num(3.0), Range::at_least(0.0),
+            "distance between neighbouring class means on the first task coordinate (within-class sd 1)";
+        task_dim: usize = Default::Num(1.0), Range::between(1.0, 256.0), "width of the task part";
+        task_noise: f64 = Default::Num(0.5), Range::above(0.0),
+            "standard deviation of each view's own noise on the task part";
+        nuisance_dim: usize = Default::Num(1.0), Range::between(0.0, 256.0), "width of the nuisance part";
+        nuisance_shared: f64 = Default::Num(0.0), Range::half_open(0.0, 1.0),
+            "correlation of the two views' nuisance parts, coordinate by coordinate";
+        nuisance_scale: f64 = Default::Num(1.0), Range::above(0.0),
+            "standard deviation of the nuisance parts";
+    }
+}
+
+pub static TASK_VIEWS: Entry = Entry::constructor(
+    "task_views",
+    Kind::Data,
+    "two views of a labelled latent: a task part (class means plus shared unit noise, each view with its own noise) and a nuisance part shared with a set correlation; x = [task + e1, n1], y = [task + e2, n2]; MI by Monte Carlo",
+    TaskViewsArgs::PARAMS,
+    build_task_views,
+);
+
+fn build_task_views(args: &Args) -> Result<Value, ParamError> {
+    let a = TaskViewsArgs::read(args)?;
+    let tv = TaskViews {
+        classes: a.classes,
+        separation: a.separation,
+        task_dim: a.task_dim,
+        task_noise: a.task_noise,
+        nuisance_dim: a.nuisance_dim,
+        nuisance_shared: a.nuisance_shared,
+        nuisance_scale: a.nuisance_scale,
+    };
+    Ok(Value::Data(DataDecl::new(tv.mixture())))
+}
 
 fn build_component(args: &Args) -> Result<Value, ParamError> {
     let ComponentArgs { mean, cov, label } = ComponentArgs::read(args)?;

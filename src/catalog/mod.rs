@@ -29,6 +29,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::INDEPENDENT,
     &covariance::MIXTURE,
     &covariance::VIEWS,
+    &covariance::TASK_VIEWS,
     // MI-preserving transforms and combinators
     &data::NORMAL_CDF,
     &data::HALF_CUBE,

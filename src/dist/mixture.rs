@@ -41,6 +41,73 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
 
+/// Two views of a labelled latent with a task part and a nuisance part (`task_views`): the
+/// class c is uniform over `classes`; the task latent t has mean `separation * (c - (C-1)/2)`
+/// on its first coordinate and unit variance in each of `task_dim` coordinates; each view sees
+/// t plus its own noise of standard deviation `task_noise`. The nuisance parts n1, n2 (each
+/// `nuisance_dim` wide, standard deviation `nuisance_scale`, independent of t and c) correlate
+/// coordinate by coordinate with `nuisance_shared`. x = [t + e1, n1], y = [t + e2, n2].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskViews {
+    pub classes: usize,
+    pub separation: f64,
+    pub task_dim: usize,
+    pub task_noise: f64,
+    pub nuisance_dim: usize,
+    pub nuisance_shared: f64,
+    pub nuisance_scale: f64,
+}
+
+impl TaskViews {
+    /// The views as a Gaussian mixture with one labelled component per class.
+    pub fn mixture(&self) -> Mixture {
+        let (dt, dn) = (self.task_dim, self.nuisance_dim);
+        let d = dt + dn;
+        let n = 2 * d;
+        let mut m = vec![0.0; n * n];
+        let s2 = self.nuisance_scale.powi(2);
+        for i in 0..dt {
+            // Within-class task variance 1, shared by both views; each view adds its noise.
+            for (a, b) in [(i, i), (d + i, d + i)] {
+                m[a * n + b] = 1.0 + self.task_noise.powi(2);
+            }
+            m[i * n + d + i] = 1.0;
+            m[(d + i) * n + i] = 1.0;
+        }
+        for j in dt..d {
+            m[j * n + j] = s2;
+            m[(d + j) * n + d + j] = s2;
+            m[j * n + d + j] = self.nuisance_shared * s2;
+            m[(d + j) * n + j] = self.nuisance_shared * s2;
+        }
+        let centre = (self.classes as f64 - 1.0) / 2.0;
+        let comps = (0..self.classes)
+            .map(|c| {
+                let mut mean = vec![0.0; n];
+                let mu = self.separation * (c as f64 - centre);
+                mean[0] = mu;
+                mean[d] = mu;
+                Component {
+                    mean,
+                    cov: Covariance {
+                        dim_x: d,
+                        dim_y: d,
+                        matrix: m.clone(),
+                    },
+                    label: c,
+                }
+            })
+            .collect();
+        Mixture::new(comps, &vec![1.0; self.classes])
+    }
+
+    /// The nuisance parts' share of I(x; y): they are Gaussian and independent of the task
+    /// parts, so it adds -nuisance_dim / 2 ln(1 - nuisance_shared^2) exactly.
+    pub fn nuisance_mi(&self) -> f64 {
+        -0.5 * self.nuisance_dim as f64 * (1.0 - self.nuisance_shared.powi(2)).ln()
+    }
+}
+
 impl Mixture {
     /// Two noisy views x = z + e1, y = z + e2 of a latent z drawn from this mixture's x part,
     /// each e ~ N(0, noise^2 I): again a Gaussian mixture, with one component per component.
