@@ -105,6 +105,31 @@ pub static ACCURACY: Entry = Entry {
 };
 
 typed_params! {
+    /// `align(run)`, `uniform(run, t:)`
+    pub struct GeometryArgs {
+        run: Arc<RunSpec> = Default::Required, Range::ANY,
+            "a trained run whose critic is separable or bilinear";
+        t: f64 = Default::Num(2.0), Range::above(0.0), "uniformity's temperature (Wang & Isola: 2)";
+        samples: usize = Default::Num(2000.0), Range::between(10.0, 20_000.0),
+            "fresh pairs the embeddings are measured on";
+    }
+}
+
+pub static ALIGN: Entry = function(
+    "align",
+    ClaimFn::Geometry { uniform: false },
+    "alignment (Wang & Isola): mean squared distance between the normalised embeddings g(x), h(y) of fresh pairs, per seed (0 to 4; t is unused)",
+    GeometryArgs::PARAMS,
+);
+
+pub static UNIFORM: Entry = function(
+    "uniform",
+    ClaimFn::Geometry { uniform: true },
+    "uniformity (Wang & Isola): ln of the mean of exp(-t |g(x) - g(x')|^2) over pairs of fresh normalised x embeddings, per seed (<= 0; lower is more uniform)",
+    GeometryArgs::PARAMS,
+);
+
+typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
         data: DataRef = Default::Required, Range::ANY, "a declared distribution";

@@ -12,7 +12,7 @@ mod models;
 mod runs;
 
 pub use functions::{
-    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs, TrendArgs,
+    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, GeometryArgs, MiArgs, TraceArgs, TrendArgs,
 };
 
 use crate::ir::{Entry, Kind};
@@ -76,6 +76,8 @@ pub static ENTRIES: &[&Entry] = &[
     &functions::MI,
     &functions::ESTIMATE,
     &functions::ACCURACY,
+    &functions::ALIGN,
+    &functions::UNIFORM,
     &functions::TRACE,
     &functions::TRACE_SD,
     &functions::CEILING,

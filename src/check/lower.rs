@@ -7,10 +7,12 @@ use std::sync::Arc;
 use super::claims::fold;
 use super::{CheckError, Checker};
 use crate::bounds::{streamable, Bound, MAX_DENSE_BATCH};
-use crate::catalog::{AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, MiArgs, TraceArgs};
+use crate::catalog::{
+    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, GeometryArgs, MiArgs, TraceArgs,
+};
 use crate::ir::{
-    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, ProbeModel, ProbeSource, ProbeSpec,
-    Quantity, RunSpec, Statistic, TraceRead, TraceStat,
+    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel, ProbeSource,
+    ProbeSpec, Quantity, RunSpec, Statistic, TraceRead, TraceStat,
 };
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -47,6 +49,7 @@ impl Checker<'_> {
             ClaimFn::Mi => self.mi(entry, args, e),
             ClaimFn::Estimate => self.estimate(entry, args, e),
             ClaimFn::Accuracy => self.accuracy(entry, args, e),
+            ClaimFn::Geometry { uniform } => self.geometry(entry, uniform, args, e),
             ClaimFn::Trace(stat) => self.trace(entry, stat, args, e),
             ClaimFn::Ceiling => self.ceiling(entry, args, e),
             ClaimFn::Math(Func::Min) if has_lambda => self.aggregate(entry, Agg::Min, args, e),
@@ -175,7 +178,7 @@ impl Checker<'_> {
         };
         let probe = ProbeSpec {
             source,
-            model,
+            measure: Measure::Accuracy(model),
             train: a.train,
             test: a.test,
             label: format!(
@@ -198,6 +201,11 @@ impl Checker<'_> {
             );
             return None;
         }
+        Some(self.probe_quantity(probe))
+    }
+
+    /// The quantity of a probe, registered with the program once.
+    fn probe_quantity(&mut self, probe: ProbeSpec) -> Quantity {
         let i = match self
             .program
             .probes
@@ -210,7 +218,48 @@ impl Checker<'_> {
                 self.program.probes.len() - 1
             }
         };
-        Some(Quantity::Accuracy(i))
+        Quantity::Probe(i)
+    }
+
+    /// `align(run)` and `uniform(run, t:)`: on the normalised embeddings of a trained
+    /// separable or bilinear critic's encoders.
+    fn geometry(
+        &mut self,
+        entry: &'static Entry,
+        uniform: bool,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(GeometryArgs::read(&matched), e)?;
+        let run = self.register_run(a.run, matched.span("run"));
+        let embeds = run.train().is_some_and(|t| t.critic.has_x_encoder());
+        if !embeds {
+            self.errors.push(CheckError::Conflict {
+                message: format!(
+                    "`{}` has no encoders whose embeddings could be measured",
+                    run.name
+                ),
+                span: matched.span("run").into(),
+                help: Some("measure a run whose critic is separable(...) or bilinear(...)".into()),
+            });
+            return None;
+        }
+        let (measure, what) = if uniform {
+            (
+                Measure::Uniform(a.t),
+                format!("uniform({}, t: {}", run.name, crate::ir::fmt_num(a.t)),
+            )
+        } else {
+            (Measure::Align, format!("align({}", run.name))
+        };
+        Some(self.probe_quantity(ProbeSpec {
+            source: ProbeSource::Run(run),
+            measure,
+            train: 0,
+            test: a.samples,
+            label: format!("{what}, samples: {})", a.samples),
+        }))
     }
 
     /// `estimate(run, bound:, batch:)`

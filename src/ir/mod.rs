@@ -20,7 +20,8 @@ pub use params::{param_name, LambdaArg, ParamType, QuantityArg};
 pub use cost::{fmt_bytes, fmt_seconds, Cost, FLOPS_PER_SECOND, LONG_RUN_SECONDS};
 pub use program::{
     apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,
-    ProbeModel, ProbeSource, ProbeSpec, Program, Prop, Quantity, Statistic, TraceRead, TraceStat,
+    Measure, ProbeModel, ProbeSource, ProbeSpec, Program, Prop, Quantity, Statistic, TraceRead,
+    TraceStat,
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
 pub use run::{Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};

@@ -42,16 +42,32 @@ impl Program {
     }
 }
 
-/// A probe: how well the label of a labelled source can be read off features, fit on `train`
-/// labelled pairs and scored on `test` fresh ones, per seed.
+/// A probe of a representation (or of raw data), per seed: how well a label can be read off it
+/// (fit on `train` labelled pairs, scored on `test` fresh ones), or its alignment or
+/// uniformity on `test` fresh pairs.
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
     pub source: ProbeSource,
-    pub model: ProbeModel,
+    pub measure: Measure,
+    /// Labelled pairs a probe is fit on (unused by alignment and uniformity).
     pub train: usize,
+    /// Fresh pairs the measure is taken on.
     pub test: usize,
     /// e.g. `accuracy(enc, model: knn)`
     pub label: String,
+}
+
+/// What is measured of a representation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    /// The share of test labels a probe fit on the train sample predicts.
+    Accuracy(ProbeModel),
+    /// Wang & Isola's alignment: the mean squared distance between the normalised
+    /// embeddings of the two sides of a pair.
+    Align,
+    /// Wang & Isola's uniformity: ln of the mean of exp(-t d^2) over pairs of normalised x
+    /// embeddings.
+    Uniform(f64),
 }
 
 /// What a probe reads.
@@ -171,8 +187,8 @@ pub enum Quantity {
     Truth(DataRef),
     /// Index into `Program::estimates`.
     Estimate(usize),
-    /// Index into `Program::probes`: the share of test points labelled correctly, per seed.
-    Accuracy(usize),
+    /// Index into `Program::probes`: an accuracy, alignment or uniformity, per seed.
+    Probe(usize),
     Neg(Box<Quantity>),
     Bin(BinOp, Box<Quantity>, Box<Quantity>),
     Func(Func, Vec<Quantity>),

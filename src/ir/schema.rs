@@ -60,6 +60,8 @@ pub enum ClaimFn {
     Corr,
     /// `accuracy(run or data:, model:, ...)`: a probe's accuracy
     Accuracy,
+    /// `align(run)` and `uniform(run, t:)`: the geometry of a run's normalised embeddings
+    Geometry { uniform: bool },
 }
 
 impl Entry {

@@ -297,6 +297,16 @@ impl Critic {
         }
     }
 
+    /// The representation of y: h(y), or g(y) when one network embeds both sides.
+    pub fn embed_y(&self, y: &Tensor) -> Option<Result<Tensor>> {
+        match self {
+            Critic::Separable { g, h, .. } | Critic::Bilinear { g, h, .. } => {
+                Some(h.as_ref().unwrap_or(g).forward(y))
+            }
+            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+        }
+    }
+
     /// The critic with `shift` added to an oracle's scores (the constant an evaluating bound's
     /// optimal critic needs: NWJ's optimum is 1 + ln r); other critics are unchanged.
     pub fn with_oracle_shift(&self, shift: f64) -> std::borrow::Cow<'_, Critic> {

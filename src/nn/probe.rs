@@ -148,6 +148,56 @@ fn knn_accuracy(train: &Labelled, test: &Labelled, k: usize, classes: usize) -> 
     right as f64 / test.n.max(1) as f64
 }
 
+/// Rows of an n x d matrix scaled to unit length (a zero row stays zero).
+fn normalised(z: &[f64], d: usize) -> Vec<f64> {
+    z.chunks(d)
+        .flat_map(|row| {
+            let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let s = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            row.iter().map(move |v| v * s)
+        })
+        .collect()
+}
+
+/// Wang & Isola's alignment (alpha = 2): the mean over pairs of |a_i - b_i|^2 between the
+/// normalised rows of two n x d embeddings of the two sides of each pair.
+pub fn alignment(a: &[f64], b: &[f64], d: usize) -> f64 {
+    let (a, b) = (normalised(a, d), normalised(b, d));
+    let n = a.len() / d.max(1);
+    let total: f64 = a
+        .chunks(d)
+        .zip(b.chunks(d))
+        .map(|(u, v)| u.iter().zip(v).map(|(p, q)| (p - q).powi(2)).sum::<f64>())
+        .sum();
+    total / n.max(1) as f64
+}
+
+/// Wang & Isola's uniformity: ln of the mean of exp(-t |z_i - z_j|^2) over the pairs i < j of
+/// the normalised rows of an n x d embedding (a log-sum-exp, so it stays finite).
+pub fn uniformity(z: &[f64], d: usize, t: f64) -> f64 {
+    let z = normalised(z, d);
+    let rows: Vec<&[f64]> = z.chunks(d).collect();
+    let pairs = rows.len() * rows.len().saturating_sub(1) / 2;
+    if pairs == 0 {
+        return f64::NAN;
+    }
+    // Two passes (the largest exponent, then the shifted sum): nothing of size n^2 is held.
+    let exponents = || {
+        let rows = &rows;
+        (0..rows.len()).flat_map(move |i| {
+            (i + 1..rows.len()).map(move |j| {
+                -t * rows[i]
+                    .iter()
+                    .zip(rows[j])
+                    .map(|(p, q)| (p - q).powi(2))
+                    .sum::<f64>()
+            })
+        })
+    };
+    let m = exponents().fold(f64::NEG_INFINITY, f64::max);
+    m + (exponents().map(|e| (e - m).exp()).sum::<f64>() / pairs as f64).ln()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +223,32 @@ mod tests {
             labels.push(l);
         }
         Labelled { n, d, x, labels }
+    }
+
+    /// Against closed forms: for u, v uniform on the unit circle, E exp(-2 |u - v|^2) =
+    /// e^-4 I0(4) at t = 2 (|u - v|^2 = 2 - 2 cos theta); n evenly spaced points average that
+    /// over all n^2 ordered pairs, so over the pairs i < j (no self pairs) the mean is
+    /// (n e^-4 I0(4) - 1) / (n - 1). Identical sides align at 0, opposite ones at 4,
+    /// orthogonal ones at 2; scale is ignored.
+    #[test]
+    fn alignment_and_uniformity_by_hand() {
+        let n = 600;
+        let circle: Vec<f64> = (0..n)
+            .flat_map(|i| {
+                let a = std::f64::consts::TAU * i as f64 / n as f64;
+                [3.0 * a.cos(), 3.0 * a.sin()]
+            })
+            .collect();
+        let u = uniformity(&circle, 2, 2.0);
+        let full = (-4.0f64).exp() * 11.301_921_952_136_33;
+        let want = ((n as f64 * full - 1.0) / (n as f64 - 1.0)).ln();
+        assert!((u - want).abs() < 1e-6, "{u} vs {want}");
+        // All points in one place: every distance 0, ln 1 = 0, the least uniform.
+        assert!(uniformity(&[1.0, 0.0, 2.0, 0.0, 5.0, 0.0], 2, 2.0).abs() < 1e-12);
+        let x = [1.0, 0.0, 0.0, 2.0];
+        assert_eq!(alignment(&x, &x, 2), 0.0);
+        assert!((alignment(&x, &[-1.0, 0.0, 0.0, -5.0], 2) - 4.0).abs() < 1e-12);
+        assert!((alignment(&x, &[0.0, 1.0, 7.0, 0.0], 2) - 2.0).abs() < 1e-12);
     }
 
     /// The Bayes accuracy of two unit Gaussians 2 delta apart is Phi(delta): 0.8413 at

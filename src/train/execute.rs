@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
-use super::probe::probe_accuracy;
+use super::probe::probe_value;
 use super::Cancel;
 use crate::dist::{self, staircase};
 use crate::ir::{
@@ -454,7 +454,7 @@ fn train_job(
         out.estimates.push((i, r));
     }
     for &i in &work.probes {
-        let r = probe_accuracy(
+        let r = probe_value(
             &program.probes[i],
             Some(&trained.critic),
             opts.file_seed,
@@ -474,7 +474,7 @@ fn data_probe_job(program: &Program, opts: &ExecOptions, i: usize, seed: usize) 
     let r = if opts.cancel.is_cancelled() {
         Err("interrupted".into())
     } else {
-        probe_accuracy(spec, None, opts.file_seed, seed, &opts.device)
+        probe_value(spec, None, opts.file_seed, seed, &opts.device)
     };
     JobOut {
         run: spec.label.clone(),

@@ -15,4 +15,4 @@ pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};
 pub use execute::{execute, EstimateResults, ExecOptions, Results, RunOutcome};
 pub use fit::{fit, Trained};
-pub use probe::probe_accuracy;
+pub use probe::probe_value;

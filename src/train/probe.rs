@@ -1,20 +1,76 @@
-//! Probe accuracies per seed: a labelled sample to fit on and a fresh one to score, read as
-//! raw x coordinates or as a trained run's frozen x embeddings. Every run's seed i reads the
-//! same two samples (one stream per seed and sample sizes), so probes of different runs are
-//! paired by seed like estimates.
+//! Probes per seed: an accuracy (a labelled sample to fit on and a fresh one to score, read
+//! as raw x coordinates or as a trained run's frozen x embeddings), or the alignment and
+//! uniformity of a run's embeddings of fresh pairs. Every run's seed i reads the same samples
+//! (one stream per seed and sample sizes), so probes of different runs are paired by seed like
+//! estimates.
 
 use candle_core::{Device, Tensor};
 
 use super::fit::to_tensors;
 use super::Evaluation;
 use crate::dist::{self, Sample};
-use crate::ir::{ProbeSpec, EVAL_CHUNK_PAIRS};
+use crate::ir::{Measure, ProbeSpec, EVAL_CHUNK_PAIRS};
 use crate::nn::probe::{self, Labelled};
 use crate::nn::Critic;
 
-/// The accuracy of `spec` at seed `seed`, through `critic`'s x encoder when given.
-pub fn probe_accuracy(
+/// The value of `spec` at seed `seed`, through `critic`'s encoders when given.
+pub fn probe_value(
     spec: &ProbeSpec,
+    critic: Option<&Critic>,
+    file_seed: u64,
+    seed: usize,
+    device: &Device,
+) -> Result<Evaluation, String> {
+    match (spec.measure, critic) {
+        (Measure::Accuracy(model), _) => accuracy(spec, model, critic, file_seed, seed, device),
+        (Measure::Align | Measure::Uniform(_), Some(c)) => {
+            geometry(spec, c, file_seed, seed, device)
+        }
+        (Measure::Align | Measure::Uniform(_), None) => {
+            Err(format!("`{}` needs a trained run's encoders", spec.label))
+        }
+    }
+}
+
+/// Alignment or uniformity of the run's normalised embeddings of `spec.test` fresh pairs.
+fn geometry(
+    spec: &ProbeSpec,
+    critic: &Critic,
+    file_seed: u64,
+    seed: usize,
+    device: &Device,
+) -> Result<Evaluation, String> {
+    let mut rng = dist::stream(file_seed, seed, &format!("geometry/{}", spec.test));
+    let s = spec.data().dist.sample(spec.test, &mut rng);
+    let fail = |e: candle_core::Error| format!("`{}`: {e}", spec.label);
+    let (zx, d) = embed(critic, &s, Side::X, device).map_err(fail)?;
+    let value = match spec.measure {
+        Measure::Uniform(t) => probe::uniformity(&zx, d, t),
+        _ => {
+            let (zy, dy) = embed(critic, &s, Side::Y, device).map_err(fail)?;
+            if dy != d {
+                return Err(format!(
+                    "`{}`: x embeds {d} wide but y {dy} wide",
+                    spec.label
+                ));
+            }
+            probe::alignment(&zx, &zy, d)
+        }
+    };
+    if !value.is_finite() {
+        return Err(format!("`{}` is {value} at seed {seed}", spec.label));
+    }
+    Ok(Evaluation {
+        mean: value,
+        std_err: f64::NAN,
+        batches: spec.test,
+    })
+}
+
+/// A probe's accuracy at one seed.
+fn accuracy(
+    spec: &ProbeSpec,
+    model: probe::ProbeModel,
     critic: Option<&Critic>,
     file_seed: u64,
     seed: usize,
@@ -36,7 +92,9 @@ pub fn probe_accuracy(
     let features = |s: &Sample, labels: Vec<usize>| -> Result<Labelled, String> {
         let (x, d) = match critic {
             None => (s.x.clone(), s.dim_x),
-            Some(c) => embed(c, s, device).map_err(|e| format!("`{}`: {e}", spec.label))?,
+            Some(c) => {
+                embed(c, s, Side::X, device).map_err(|e| format!("`{}`: {e}", spec.label))?
+            }
         };
         Ok(Labelled {
             n: s.n,
@@ -55,7 +113,7 @@ pub fn probe_accuracy(
             spec.label
         ));
     }
-    let acc = probe::accuracy(spec.model, &train, &test, classes, device)
+    let acc = probe::accuracy(model, &train, &test, classes, device)
         .map_err(|e| format!("`{}` failed: {e}", spec.label))?;
     Ok(Evaluation {
         mean: acc,
@@ -65,17 +123,37 @@ pub fn probe_accuracy(
     })
 }
 
-/// The critic's x embeddings of a sample, in chunks, as a row-major f64 matrix and its width.
-fn embed(critic: &Critic, s: &Sample, device: &Device) -> candle_core::Result<(Vec<f64>, usize)> {
-    let (x, _) = to_tensors(s, device)?;
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    X,
+    Y,
+}
+
+/// The critic's embeddings of one side of a sample, in chunks, as a row-major f64 matrix and
+/// its width.
+fn embed(
+    critic: &Critic,
+    s: &Sample,
+    side: Side,
+    device: &Device,
+) -> candle_core::Result<(Vec<f64>, usize)> {
+    let (x, y) = to_tensors(s, device)?;
+    let x = match side {
+        Side::X => x,
+        Side::Y => y,
+    };
     let mut out = Vec::new();
     let mut width = 0;
     let mut start = 0;
     while start < s.n {
         let len = EVAL_CHUNK_PAIRS.min(s.n - start);
         let chunk = x.narrow(0, start, len)?;
-        let Some(z) = critic.embed_x(&chunk) else {
-            candle_core::bail!("the run's critic has no x encoder to read")
+        let z = match side {
+            Side::X => critic.embed_x(&chunk),
+            Side::Y => critic.embed_y(&chunk),
+        };
+        let Some(z) = z else {
+            candle_core::bail!("the run's critic has no encoder to read")
         };
         let z: Tensor = z?;
         width = z.dim(1)?;

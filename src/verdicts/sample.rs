@@ -130,7 +130,7 @@ pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
             }
         }
         Quantity::Estimate(i) => per_seed(&ctx.results.estimates[*i].per_seed)?,
-        Quantity::Accuracy(i) => per_seed(&ctx.results.probes[*i].per_seed)?,
+        Quantity::Probe(i) => per_seed(&ctx.results.probes[*i].per_seed)?,
         Quantity::Neg(a) => sample(a, ctx)?.map(|v| -v, 1.0),
         Quantity::Bin(op, a, b) => {
             let (a, b) = (sample(a, ctx)?, sample(b, ctx)?);

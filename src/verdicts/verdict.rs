@@ -345,7 +345,7 @@ fn evaluate_claim(c: &ClaimSpec, program: &Program, ctx: &Ctx, settings: &Settin
 fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
     fn q(x: &Quantity, program: &Program, out: &mut Vec<String>) {
         match x {
-            Quantity::Accuracy(i) => {
+            Quantity::Probe(i) => {
                 if let crate::ir::ProbeSource::Run(r) = &program.probes[*i].source {
                     if !out.contains(&r.name) {
                         out.push(r.name.clone());
