@@ -81,6 +81,8 @@ typed_params! {
             "a trained run whose critic embeds x (separable, bilinear): probe its frozen x embeddings";
         data: Option<DataRef> = Default::Optional, Range::ANY,
             "labelled data (a mixture whose components carry labels): probe its raw x";
+        on: Option<DataRef> = Default::Optional, Range::ANY,
+            "labelled data to apply the run's frozen encoder to instead of its training data (same x width), e.g. clean inputs";
         model: String = Default::Sym("linear"), Range::ANY,
             "linear (multinomial logistic regression) or knn (majority of the k nearest)",
             as Ty::Choice(&["linear", "knn"]);

@@ -160,9 +160,42 @@ impl Checker<'_> {
             ),
             (None, None) => return None,
         };
+        let param = match (&a.on, &source) {
+            (Some(_), ProbeSource::Data { .. }) => {
+                conflict(
+                    self,
+                    "on",
+                    "`on:` applies a run's encoder to other data; raw data has no encoder".into(),
+                    "probe the other data directly with `accuracy(data: ...)`",
+                );
+                return None;
+            }
+            (Some(on), ProbeSource::Run(r)) => {
+                let (want, got) = (r.data().dist.dim_x(), on.dist.dim_x());
+                if want != got {
+                    self.errors.push(CheckError::ShapeMismatch {
+                        message: format!(
+                            "`{}`'s encoder takes x {want} wide, but this data's x is {got} wide",
+                            r.name
+                        ),
+                        span: matched.span("on").into(),
+                        help: Some(
+                            "apply the encoder to data of the width it was trained on".into(),
+                        ),
+                    });
+                    return None;
+                }
+                "on"
+            }
+            (None, _) => param,
+        };
         // Named by what it reads, so that `accuracy(r[K])` over a sweep names each run.
         let what = match &source {
-            ProbeSource::Run(r) => r.name.clone(),
+            ProbeSource::Run(r) => match &a.on {
+                Some(on) if !on.name.is_empty() => format!("{}, on: {}", r.name, on.name),
+                Some(_) => format!("{}, on: {}", r.name, self.text(matched.span("on"))),
+                None => r.name.clone(),
+            },
             ProbeSource::Data { data, seeds } => format!(
                 "data: {}, seeds: {seeds}",
                 if data.name.is_empty() {
@@ -181,6 +214,7 @@ impl Checker<'_> {
             measure: Measure::Accuracy(model),
             train: a.train,
             test: a.test,
+            on: a.on.clone(),
             label: format!(
                 "accuracy({what}{model_text}, train: {}, test: {})",
                 a.train, a.test
@@ -258,6 +292,7 @@ impl Checker<'_> {
             measure,
             train: 0,
             test: a.samples,
+            on: None,
             label: format!("{what}, samples: {})", a.samples),
         }))
     }

@@ -11,8 +11,13 @@ use super::run::{
 /// The rate work is converted to time at, per job (one core). Measured: separable critics
 /// (2 x 256 MLPs, 20-dim data) train at 2.0e10 to 2.7e10 flop/s on one core of the 2-core CI
 /// machine at K = 64 to 1024 (`cargo bench --bench train`). examples/quickstart.mica is
-/// estimated at 2.6 min and took 1.9 min with `--jobs 1` (its evaluations stop early).
+/// estimated at 3 min and took 1.9 min with `--jobs 1` (its evaluations stop early).
 pub const FLOPS_PER_SECOND: f64 = 2e10;
+
+/// Time-equivalent flops per entry of a K x K score matrix for the bound's elementwise work
+/// (exponentials, logarithms, reductions; forward and backward), which dominates small
+/// critics at large K.
+pub const SCORE_ENTRY_FLOPS: f64 = 40.0;
 
 /// A run estimated to take longer than this (summed over its seeds, on one core) is warned
 /// about at check time.
@@ -51,12 +56,14 @@ impl TrainSpec {
     /// its most batches (evaluation usually stops earlier, once its standard error is small).
     fn seed_flops(&self, steps: usize, eval_batches: &[usize]) -> f64 {
         let (dx, dy) = (self.data.dist.dim_x(), self.data.dist.dim_y());
-        let training = steps as f64 * self.critic.step_flops(dx, dy, self.batch);
+        let scores = |k: usize| SCORE_ENTRY_FLOPS * (k * k) as f64;
+        let training =
+            steps as f64 * (self.critic.step_flops(dx, dy, self.batch) + 3.0 * scores(self.batch));
         let evaluation: f64 = eval_batches
             .iter()
             .map(|&k| {
                 let batches = (MAX_PAIRS / k).max(MIN_BATCHES) as f64;
-                batches * self.critic.forward_flops(dx, dy, k)
+                batches * (self.critic.forward_flops(dx, dy, k) + scores(k))
             })
             .sum();
         training + evaluation

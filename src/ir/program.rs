@@ -53,6 +53,9 @@ pub struct ProbeSpec {
     pub train: usize,
     /// Fresh pairs the measure is taken on.
     pub test: usize,
+    /// Labelled data a run's frozen encoder is applied to instead of the run's own (e.g.
+    /// clean inputs for an encoder trained on noisy views); same x width.
+    pub on: Option<DataRef>,
     /// e.g. `accuracy(enc, model: knn)`
     pub label: String,
 }
@@ -83,9 +86,10 @@ pub enum ProbeSource {
 impl ProbeSpec {
     /// The labelled distribution the probe samples.
     pub fn data(&self) -> &DataRef {
-        match &self.source {
-            ProbeSource::Run(r) => r.data(),
-            ProbeSource::Data { data, .. } => data,
+        match (&self.source, &self.on) {
+            (ProbeSource::Run(_), Some(on)) => on,
+            (ProbeSource::Run(r), None) => r.data(),
+            (ProbeSource::Data { data, .. }, _) => data,
         }
     }
 }

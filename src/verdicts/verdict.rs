@@ -258,6 +258,17 @@ fn inconclusive_reason(c: &ClaimResult, alpha: f64, m: usize) -> String {
                 )
             }
         }
+        // Every part settled on its own, but a union over the parts (`exists`, `peak`) pays
+        // a Bonferroni factor: the interval of the least settled part excludes 0.
+        Some(e) if c.evidence.len() > 1 && (e.lower > 0.0 || e.upper < 0.0) => format!(
+            "each part's interval excludes 0 on its own (the least settled{}: [{:+.4}, {:+.4}]), but combined over the {} parts the claim reaches p = {:.4} for holding and {:.4} for failing (Bonferroni over the alternatives of `exists` or `peak`); more seeds would settle it",
+            e.at_label(),
+            e.lower,
+            e.upper,
+            c.evidence.len(),
+            c.p_verify,
+            c.p_refute
+        ),
         Some(e) => {
             let needed = e
                 .estimate
