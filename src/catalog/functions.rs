@@ -132,6 +132,26 @@ pub static UNIFORM: Entry = function(
 );
 
 typed_params! {
+    /// `embedding_mi(run, k:, samples:)`
+    pub struct EmbeddingMiArgs {
+        run: Arc<RunSpec> = Default::Required, Range::ANY,
+            "a trained run whose critic is separable or bilinear";
+        k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "KSG neighbours";
+        samples: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
+            "fresh pairs embedded and estimated on";
+        on: Option<DataRef> = Default::Optional, Range::ANY,
+            "data to embed instead of the run's own (same widths)";
+    }
+}
+
+pub static EMBEDDING_MI: Entry = function(
+    "embedding_mi",
+    ClaimFn::EmbeddingMi,
+    "KSG estimate of I(g(x); h(y)) on fresh pairs through a trained run's frozen encoders, per seed (nats; not capped at ln K)",
+    EmbeddingMiArgs::PARAMS,
+);
+
+typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
         data: DataRef = Default::Required, Range::ANY, "a declared distribution";

@@ -12,7 +12,8 @@ mod models;
 mod runs;
 
 pub use functions::{
-    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, GeometryArgs, MiArgs, TraceArgs, TrendArgs,
+    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
+    TraceArgs, TrendArgs,
 };
 
 use crate::ir::{Entry, Kind};
@@ -52,6 +53,7 @@ pub static ENTRIES: &[&Entry] = &[
     &models::IDENTITY,
     &models::MLP,
     &models::LINEAR,
+    &models::COUPLING,
     // critics
     &models::SEPARABLE,
     &models::CONCAT,
@@ -78,6 +80,7 @@ pub static ENTRIES: &[&Entry] = &[
     &functions::ACCURACY,
     &functions::ALIGN,
     &functions::UNIFORM,
+    &functions::EMBEDDING_MI,
     &functions::TRACE,
     &functions::TRACE_SD,
     &functions::CEILING,

@@ -93,6 +93,28 @@ pub static LINEAR: Entry = Entry::constructor(
 );
 
 typed_params! {
+    pub struct CouplingArgs {
+        layers: usize = Default::Num(4.0), Range::between(1.0, 64.0), "coupling layers";
+        hidden: usize = Default::Num(32.0), Range::between(1.0, 65_536.0),
+            "hidden width of each layer's network";
+    }
+}
+
+pub static COUPLING: Entry = Entry::constructor(
+    "coupling",
+    Kind::Encoder,
+    "invertible: additive coupling layers (NICE), the input's halves taking turns to add a ReLU network of the other; output width = input width (at least 2), so I(g(x); g(y)) = I(x; y)",
+    CouplingArgs::PARAMS,
+    |args| {
+        let a = CouplingArgs::read(args)?;
+        encoder(EncoderSpec::Coupling {
+            layers: a.layers,
+            hidden: a.hidden,
+        })
+    },
+);
+
+typed_params! {
     pub struct SeparableArgs {
         g: EncoderRef = Default::Required, Range::ANY, "encoder applied to x";
         h: Option<EncoderRef> = Default::Optional, Range::ANY,

@@ -8,7 +8,8 @@ use super::claims::fold;
 use super::{CheckError, Checker};
 use crate::bounds::{streamable, Bound, MAX_DENSE_BATCH};
 use crate::catalog::{
-    AccuracyArgs, CeilingArgs, CorrArgs, EstimateArgs, GeometryArgs, MiArgs, TraceArgs,
+    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
+    TraceArgs,
 };
 use crate::ir::{
     Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel, ProbeSource,
@@ -50,6 +51,7 @@ impl Checker<'_> {
             ClaimFn::Estimate => self.estimate(entry, args, e),
             ClaimFn::Accuracy => self.accuracy(entry, args, e),
             ClaimFn::Geometry { uniform } => self.geometry(entry, uniform, args, e),
+            ClaimFn::EmbeddingMi => self.embedding_mi(entry, args, e),
             ClaimFn::Trace(stat) => self.trace(entry, stat, args, e),
             ClaimFn::Ceiling => self.ceiling(entry, args, e),
             ClaimFn::Math(Func::Min) if has_lambda => self.aggregate(entry, Agg::Min, args, e),
@@ -253,6 +255,61 @@ impl Checker<'_> {
             }
         };
         Quantity::Probe(i)
+    }
+
+    /// `embedding_mi(run, k:, samples:, on:)`: KSG on the run's frozen embeddings.
+    fn embedding_mi(
+        &mut self,
+        entry: &'static Entry,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
+        let matched = self.match_args(entry, args, e.span)?;
+        let a = self.typed(EmbeddingMiArgs::read(&matched), e)?;
+        let run = self.register_run(a.run, matched.span("run"));
+        if !run.train().is_some_and(|t| t.critic.has_x_encoder()) {
+            self.errors.push(CheckError::Conflict {
+                message: format!("`{}` has no encoders whose embeddings could be estimated on", run.name),
+                span: matched.span("run").into(),
+                help: Some("use a run whose critic is separable(...) or bilinear(...); for raw data, declare `run k = ksg(data: d)`".into()),
+            });
+            return None;
+        }
+        if let Some(on) = &a.on {
+            let (rd, od) = (&run.data().dist, &on.dist);
+            if (rd.dim_x(), rd.dim_y()) != (od.dim_x(), od.dim_y()) {
+                self.errors.push(CheckError::ShapeMismatch {
+                    message: format!(
+                        "`{}`'s encoders take x {} and y {} wide, but this data's are {} and {}",
+                        run.name,
+                        rd.dim_x(),
+                        rd.dim_y(),
+                        od.dim_x(),
+                        od.dim_y()
+                    ),
+                    span: matched.span("on").into(),
+                    help: Some("embed data of the widths the run was trained on".into()),
+                });
+                return None;
+            }
+        }
+        let on_text = match &a.on {
+            Some(on) if !on.name.is_empty() => format!(", on: {}", on.name),
+            Some(_) => format!(", on: {}", self.text(matched.span("on"))),
+            None => String::new(),
+        };
+        let label = format!(
+            "embedding_mi({}{on_text}, k: {}, samples: {})",
+            run.name, a.k, a.samples
+        );
+        Some(self.probe_quantity(ProbeSpec {
+            source: ProbeSource::Run(run),
+            measure: Measure::Ksg(a.k),
+            train: 0,
+            test: a.samples,
+            on: a.on,
+            label,
+        }))
     }
 
     /// `align(run)` and `uniform(run, t:)`: on the normalised embeddings of a trained

@@ -71,6 +71,9 @@ pub enum Measure {
     /// Wang & Isola's uniformity: ln of the mean of exp(-t d^2) over pairs of normalised x
     /// embeddings.
     Uniform(f64),
+    /// The KSG estimate (k neighbours) of I(g(x); h(y)) on fresh pairs through the frozen
+    /// encoders: what the representation holds, by an estimator not capped at ln K.
+    Ksg(usize),
 }
 
 /// What a probe reads.

@@ -62,6 +62,8 @@ pub enum ClaimFn {
     Accuracy,
     /// `align(run)` and `uniform(run, t:)`: the geometry of a run's normalised embeddings
     Geometry { uniform: bool },
+    /// `embedding_mi(run, k:, samples:)`: KSG on a run's frozen embeddings of fresh pairs
+    EmbeddingMi,
 }
 
 impl Entry {

@@ -48,6 +48,9 @@ impl BaselineSpec {
                 crate::nn::EncoderSpec::Identity => {
                     Err("a baseline must be an mlp(..., out: 1), not the identity".into())
                 }
+                crate::nn::EncoderSpec::Coupling { .. } => Err(
+                    "a baseline must be an mlp(..., out: 1), not a coupling encoder (it keeps its input's width)".into(),
+                ),
             },
         }
     }

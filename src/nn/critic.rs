@@ -51,6 +51,10 @@ impl CriticSpec {
 
     /// Checks that the critic fits data of the given widths; the message says what does not.
     pub fn check_shapes(&self, dim_x: usize, dim_y: usize) -> std::result::Result<(), String> {
+        if let CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } = self {
+            g.spec.check_input(dim_x)?;
+            h.spec.check_input(dim_y)?;
+        }
         match self {
             CriticSpec::Separable { g, h, shared, .. } => {
                 if *shared && dim_x != dim_y {
@@ -248,8 +252,10 @@ impl CriticSpec {
                         dim_x,
                     }
                 }
-                // Ruled out by check_shapes (identity cannot produce a scalar).
-                EncoderSpec::Identity => candle_core::bail!("a concat critic needs an mlp"),
+                // Ruled out by check_shapes (identity and coupling keep the pair's width).
+                EncoderSpec::Identity | EncoderSpec::Coupling { .. } => {
+                    candle_core::bail!("a concat critic needs an mlp")
+                }
             },
         };
         Ok((critic, params))

@@ -1,5 +1,6 @@
-//! Encoders: `identity` and `mlp(hidden, out, act)`. An encoder declaration has no input width;
-//! it takes the width of whatever it is applied to (the checker infers and checks it).
+//! Encoders: `identity`, `mlp(hidden, out, act)` and the invertible `coupling(layers, hidden)`.
+//! An encoder declaration has no input width; it takes the width of whatever it is applied to
+//! (the checker infers and checks it).
 
 use std::sync::Arc;
 
@@ -35,21 +36,40 @@ pub enum EncoderSpec {
         act: Activation,
         layer_norm: bool,
     },
+    /// Additive coupling layers (NICE, Dinh et al. 2015): the input's two halves take turns
+    /// adding a ReLU MLP (one hidden layer of `hidden`) of the other half. Invertible for any
+    /// weights, with the input's width: I(g(x); g(y)) = I(x; y) exactly.
+    Coupling {
+        layers: usize,
+        hidden: usize,
+    },
 }
 
 impl EncoderSpec {
+    /// Why the encoder cannot take inputs of this width, if it cannot.
+    pub fn check_input(&self, input: usize) -> std::result::Result<(), String> {
+        match self {
+            EncoderSpec::Coupling { .. } if input < 2 => Err(format!(
+                "a coupling encoder splits its input in two halves, but the input is {input} wide"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The output width for a given input width.
     pub fn out_width(&self, input: usize) -> usize {
         match self {
-            EncoderSpec::Identity => input,
+            EncoderSpec::Identity | EncoderSpec::Coupling { .. } => input,
             EncoderSpec::Mlp { out, .. } => *out,
         }
     }
 
-    /// The widths of the layer outputs (none for identity).
+    /// The widths of the layer outputs (none for identity; for coupling, each layer's hidden
+    /// width, for memory estimates).
     pub fn layer_widths(&self) -> Vec<usize> {
         match self {
             EncoderSpec::Identity => Vec::new(),
+            EncoderSpec::Coupling { layers, hidden } => vec![*hidden; *layers],
             EncoderSpec::Mlp { hidden, out, .. } => hidden
                 .iter()
                 .copied()
@@ -61,6 +81,20 @@ impl EncoderSpec {
     /// Trainable numbers (weights and biases) for inputs of width `input`, as f64 so that
     /// absurd declarations do not overflow.
     pub fn param_count(&self, input: usize) -> f64 {
+        if let EncoderSpec::Coupling { layers, hidden } = self {
+            // Each layer: half -> hidden -> other half, with biases.
+            let (a, b, h) = (
+                half(input) as f64,
+                (input - half(input)) as f64,
+                *hidden as f64,
+            );
+            return (0..*layers)
+                .map(|i| {
+                    let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
+                    from * h + h + h * to + to
+                })
+                .sum();
+        }
         let mut width = input as f64;
         let mut count = 0.0;
         for w in self.layer_widths() {
@@ -80,6 +114,19 @@ impl EncoderSpec {
     ) -> Result<Encoder> {
         match self {
             EncoderSpec::Identity => Ok(Encoder::Identity),
+            EncoderSpec::Coupling { layers, hidden } => {
+                let (a, b) = (half(input), input - half(input));
+                let nets = (0..*layers)
+                    .map(|i| {
+                        let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
+                        Ok([
+                            Linear::new(from, *hidden, rng, device, params)?,
+                            Linear::new(*hidden, to, rng, device, params)?,
+                        ])
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Encoder::Coupling { nets, split: a })
+            }
             EncoderSpec::Mlp {
                 hidden,
                 out,
@@ -125,6 +172,11 @@ impl EncoderDecl {
     }
 }
 
+/// The first half of a coupling encoder's input.
+fn half(input: usize) -> usize {
+    input / 2
+}
+
 /// A built encoder.
 #[derive(Debug, Clone)]
 pub enum Encoder {
@@ -133,6 +185,11 @@ pub enum Encoder {
         layers: Vec<Linear>,
         act: Activation,
         layer_norm: bool,
+    },
+    /// Layer i adds net i of one half to the other (even i: the first half to the second).
+    Coupling {
+        nets: Vec<[Linear; 2]>,
+        split: usize,
     },
 }
 
@@ -157,6 +214,40 @@ impl Encoder {
                 }
                 Ok(h)
             }
+            Encoder::Coupling { nets, split } => {
+                let width = x.dim(1)?;
+                let mut a = x.narrow(1, 0, *split)?;
+                let mut b = x.narrow(1, *split, width - split)?;
+                for (i, [l1, l2]) in nets.iter().enumerate() {
+                    if i % 2 == 0 {
+                        b = (b + l2.forward(&l1.forward(&a)?.relu()?)?)?;
+                    } else {
+                        a = (a + l2.forward(&l1.forward(&b)?.relu()?)?)?;
+                    }
+                }
+                Tensor::cat(&[a, b], 1)
+            }
+        }
+    }
+
+    /// The inverse of a coupling encoder (identity for identity); `None` for an mlp.
+    pub fn inverse(&self, z: &Tensor) -> Option<Result<Tensor>> {
+        match self {
+            Encoder::Identity => Some(Ok(z.clone())),
+            Encoder::Mlp { .. } => None,
+            Encoder::Coupling { nets, split } => Some((|| {
+                let width = z.dim(1)?;
+                let mut a = z.narrow(1, 0, *split)?;
+                let mut b = z.narrow(1, *split, width - split)?;
+                for (i, [l1, l2]) in nets.iter().enumerate().rev() {
+                    if i % 2 == 0 {
+                        b = (b - l2.forward(&l1.forward(&a)?.relu()?)?)?;
+                    } else {
+                        a = (a - l2.forward(&l1.forward(&b)?.relu()?)?)?;
+                    }
+                }
+                Tensor::cat(&[a, b], 1)
+            })()),
         }
     }
 }
@@ -191,5 +282,52 @@ mod size_tests {
         let built: usize = params.vars.iter().map(|v| v.as_tensor().elem_count()).sum();
         assert_eq!(built, 79_392);
         assert_eq!(EncoderSpec::Identity.param_count(20), 0.0);
+        // Coupling on 5 inputs (halves 2 and 3), hidden 4, three layers:
+        // (2*4 + 4 + 4*3 + 3) + (3*4 + 4 + 4*2 + 2) + (2*4 + 4 + 4*3 + 3) = 27 + 26 + 27 = 80.
+        let coupling = EncoderSpec::Coupling {
+            layers: 3,
+            hidden: 4,
+        };
+        assert_eq!(coupling.param_count(5), 80.0);
+        let mut params = Params::default();
+        coupling
+            .build(5, &mut rng, &Device::Cpu, &mut params)
+            .unwrap();
+        assert_eq!(params.count(), 80);
+    }
+
+    /// A coupling encoder is invertible whatever its weights: its inverse recovers the input
+    /// (to f32 rounding), and it keeps the width.
+    #[test]
+    fn coupling_round_trips() {
+        let spec = EncoderSpec::Coupling {
+            layers: 4,
+            hidden: 16,
+        };
+        let mut params = Params::default();
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let enc = spec.build(5, &mut rng, &Device::Cpu, &mut params).unwrap();
+        let x = Tensor::randn(0f32, 1.0, (64, 5), &Device::Cpu).unwrap();
+        let z = enc.forward(&x).unwrap();
+        assert_eq!(z.dims(), &[64, 5]);
+        let moved: f32 = (&z - &x)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(moved > 0.01, "the encoder should change its input");
+        let back = enc.inverse(&z).unwrap().unwrap();
+        let err: f32 = (&back - &x)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(err < 1e-4, "{err}");
     }
 }

@@ -12,6 +12,7 @@ use crate::dist::{self, Sample};
 use crate::ir::{Measure, ProbeSpec, EVAL_CHUNK_PAIRS};
 use crate::nn::probe::{self, Labelled};
 use crate::nn::Critic;
+use crate::nonparam::{ksg::Ksg, Estimator};
 
 /// The value of `spec` at seed `seed`, through `critic`'s encoders when given.
 pub fn probe_value(
@@ -23,16 +24,17 @@ pub fn probe_value(
 ) -> Result<Evaluation, String> {
     match (spec.measure, critic) {
         (Measure::Accuracy(model), _) => accuracy(spec, model, critic, file_seed, seed, device),
-        (Measure::Align | Measure::Uniform(_), Some(c)) => {
+        (Measure::Align | Measure::Uniform(_) | Measure::Ksg(_), Some(c)) => {
             geometry(spec, c, file_seed, seed, device)
         }
-        (Measure::Align | Measure::Uniform(_), None) => {
+        (Measure::Align | Measure::Uniform(_) | Measure::Ksg(_), None) => {
             Err(format!("`{}` needs a trained run's encoders", spec.label))
         }
     }
 }
 
-/// Alignment or uniformity of the run's normalised embeddings of `spec.test` fresh pairs.
+/// Alignment, uniformity or the KSG estimate of the run's embeddings of `spec.test` fresh
+/// pairs (normalised for alignment and uniformity).
 fn geometry(
     spec: &ProbeSpec,
     critic: &Critic,
@@ -46,6 +48,16 @@ fn geometry(
     let (zx, d) = embed(critic, &s, Side::X, device).map_err(fail)?;
     let value = match spec.measure {
         Measure::Uniform(t) => probe::uniformity(&zx, d, t),
+        Measure::Ksg(k) => {
+            let (zy, dy) = embed(critic, &s, Side::Y, device).map_err(fail)?;
+            Ksg { k }.estimate(&Sample {
+                n: s.n,
+                dim_x: d,
+                dim_y: dy,
+                x: zx,
+                y: zy,
+            })
+        }
         _ => {
             let (zy, dy) = embed(critic, &s, Side::Y, device).map_err(fail)?;
             if dy != d {
