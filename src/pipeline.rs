@@ -268,22 +268,14 @@ pub fn run_program(
         .estimates
         .iter()
         .zip(&results.estimates)
-        .map(|(spec, r)| {
-            let per_seed = r
-                .per_seed
+        .map(|(spec, r)| (spec.label.clone(), r.values()))
+        .chain(
+            program
+                .probes
                 .iter()
-                .map(|e| e.as_ref().ok().copied())
-                .collect();
-            (spec.label.clone(), per_seed)
-        })
-        .chain(program.probes.iter().zip(&results.probes).map(|(spec, r)| {
-            let per_seed = r
-                .per_seed
-                .iter()
-                .map(|e| e.as_ref().ok().copied())
-                .collect();
-            (spec.label.clone(), per_seed)
-        }))
+                .zip(&results.probes)
+                .map(|(spec, r)| (spec.label.clone(), r.values())),
+        )
         .collect();
     Report {
         file: name.to_string(),

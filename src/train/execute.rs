@@ -55,6 +55,16 @@ pub struct EstimateResults {
     pub per_seed: Vec<Result<Evaluation, String>>,
 }
 
+impl EstimateResults {
+    /// Each seed's evaluation, `None` where it has none.
+    pub fn values(&self) -> Vec<Option<Evaluation>> {
+        self.per_seed
+            .iter()
+            .map(|e| e.as_ref().ok().copied())
+            .collect()
+    }
+}
+
 /// What happened to one run.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RunOutcome {
@@ -112,6 +122,32 @@ struct JobOut {
     probes: Vec<(usize, Result<Evaluation, String>)>,
     /// A probe of raw data, not a run: it has no run outcome.
     probe_job: bool,
+}
+
+impl JobOut {
+    /// A job that has produced nothing yet.
+    fn new(run: String, seed: usize) -> Self {
+        JobOut {
+            run,
+            seed,
+            trace: Vec::new(),
+            seconds: 0.0,
+            steps_done: 0,
+            stopped_at: None,
+            failure: None,
+            interrupted: false,
+            estimates: Vec::new(),
+            probes: Vec::new(),
+            probe_job: false,
+        }
+    }
+
+    /// Every estimate and probe of the run's work fails for `reason`.
+    fn fail_all(&mut self, work: &Work, reason: &str) {
+        let fail = |ids: &[usize]| ids.iter().map(|&i| (i, Err(reason.to_string()))).collect();
+        self.estimates = fail(&work.estimates);
+        self.probes = fail(&work.probes);
+    }
 }
 
 /// What a run's jobs produce: estimates and probes (indices into the program's lists).
@@ -296,7 +332,6 @@ fn guarded_job(
     work: &Work,
     seed: usize,
 ) -> JobOut {
-    let estimate_ids = &work.estimates;
     let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, work, seed));
     match std::panic::catch_unwind(job) {
         Ok(out) => out,
@@ -307,26 +342,10 @@ fn guarded_job(
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
             let reason = format!("seed {seed} of `{}` failed inside mica: {what}", spec.name);
-            JobOut {
-                run: spec.name.clone(),
-                seed,
-                trace: Vec::new(),
-                seconds: 0.0,
-                steps_done: 0,
-                stopped_at: None,
-                failure: Some(reason.clone()),
-                interrupted: false,
-                estimates: estimate_ids
-                    .iter()
-                    .map(|&i| (i, Err(reason.clone())))
-                    .collect(),
-                probes: work
-                    .probes
-                    .iter()
-                    .map(|&i| (i, Err(reason.clone())))
-                    .collect(),
-                probe_job: false,
-            }
+            let mut out = JobOut::new(spec.name.clone(), seed);
+            out.failure = Some(reason.clone());
+            out.fail_all(work, &reason);
+            out
         }
     }
 }
@@ -339,19 +358,7 @@ fn run_job(
     work: &Work,
     seed: usize,
 ) -> JobOut {
-    let out = JobOut {
-        run: spec.name.clone(),
-        seed,
-        trace: Vec::new(),
-        seconds: 0.0,
-        steps_done: 0,
-        stopped_at: None,
-        failure: None,
-        interrupted: false,
-        estimates: Vec::new(),
-        probes: Vec::new(),
-        probe_job: false,
-    };
+    let out = JobOut::new(spec.name.clone(), seed);
     match &spec.method {
         Method::Nonparam(np) => nonparam_job(out, opts, spec, np, &work.estimates),
         Method::Train(_) => train_job(out, program, opts, spec, work),
@@ -395,18 +402,6 @@ fn train_job(
     work: &Work,
 ) -> JobOut {
     let seed = out.seed;
-    let estimate_ids = &work.estimates;
-    let fail_all = |out: &mut JobOut, reason: String| {
-        out.estimates = estimate_ids
-            .iter()
-            .map(|&i| (i, Err(reason.clone())))
-            .collect();
-        out.probes = work
-            .probes
-            .iter()
-            .map(|&i| (i, Err(reason.clone())))
-            .collect();
-    };
     let trained = match fit(
         spec,
         opts.steps(spec.steps()),
@@ -418,8 +413,8 @@ fn train_job(
         Ok(t) => t,
         Err(e) => {
             let reason = format!("training failed: {e}");
-            out.failure = Some(reason.clone());
-            fail_all(&mut out, reason);
+            out.fail_all(work, &reason);
+            out.failure = Some(reason);
             return out;
         }
     };
@@ -431,18 +426,18 @@ fn train_job(
     out.steps_done = trained.steps_done;
     out.stopped_at = trained.stopped_at;
     if let Some(d) = &trained.diverged {
-        out.failure = Some(d.clone());
-        fail_all(
-            &mut out,
-            format!("run `{}` diverged at seed {seed}: {d}", spec.name),
+        out.fail_all(
+            work,
+            &format!("run `{}` diverged at seed {seed}: {d}", spec.name),
         );
+        out.failure = Some(d.clone());
         return out;
     }
     let steps = match trained.stopped_at {
         Some(_) => trained.steps_done,
         None => opts.steps(spec.steps()),
     };
-    for &i in estimate_ids {
+    for &i in &work.estimates {
         let e = &program.estimates[i];
         let r = match e.trace {
             Some(t) => {
@@ -476,19 +471,13 @@ fn data_probe_job(program: &Program, opts: &ExecOptions, i: usize, seed: usize) 
     } else {
         probe_value(spec, None, opts.file_seed, seed, &opts.device)
     };
-    JobOut {
-        run: spec.label.clone(),
-        seed,
-        trace: Vec::new(),
-        seconds: start.elapsed().as_secs_f64(),
-        steps_done: 0,
-        stopped_at: None,
-        failure: r.as_ref().err().cloned(),
-        interrupted: opts.cancel.is_cancelled(),
-        estimates: Vec::new(),
-        probes: vec![(i, r)],
-        probe_job: true,
-    }
+    let mut out = JobOut::new(spec.label.clone(), seed);
+    out.seconds = start.elapsed().as_secs_f64();
+    out.failure = r.as_ref().err().cloned();
+    out.interrupted = opts.cancel.is_cancelled();
+    out.probes = vec![(i, r)];
+    out.probe_job = true;
+    out
 }
 
 /// A trained critic under an estimate's bound at its batch size, on held-out samples.
