@@ -217,3 +217,48 @@ fn task_views_truth_against_analytic_values() {
         assert!((s.x[2 * i] - expected).abs() < 10.0 && (s.y[2 * i] - expected).abs() < 10.0);
     }
 }
+
+/// I(x; label) of `task_views` against numerical quadrature: the label lives on the first task
+/// coordinate, x0 ~ N(+-separation/2, 1 + task_noise^2), so I(x; label) = h(x0) - h(x0 | c) with
+/// h(x0) integrated on a fine grid; 0 without separation, ln 2 with classes far apart. The same
+/// holds for y by symmetry.
+#[test]
+fn label_truth_against_quadrature() {
+    use mica::dist::LabelSide;
+    let quadrature = |sep: f64, noise: f64| {
+        let v: f64 = 1.0 + noise * noise;
+        let pdf = |x: f64, m: f64| {
+            (-(x - m).powi(2) / (2.0 * v)).exp() / (2.0 * std::f64::consts::PI * v).sqrt()
+        };
+        let (lo, hi, n) = (-sep / 2.0 - 12.0, sep / 2.0 + 12.0, 200_000);
+        let h = (hi - lo) / n as f64;
+        let mut entropy = 0.0;
+        for i in 0..=n {
+            let x = lo + i as f64 * h;
+            let p = 0.5 * pdf(x, -sep / 2.0) + 0.5 * pdf(x, sep / 2.0);
+            if p > 0.0 {
+                let w = if i == 0 || i == n { 0.5 } else { 1.0 };
+                entropy -= w * h * p * p.ln();
+            }
+        }
+        entropy - 0.5 * (2.0 * std::f64::consts::PI * std::f64::consts::E * v).ln()
+    };
+    for (sep, noise) in [(2.0, 0.5), (3.0, 1.0), (0.0, 0.5), (40.0, 0.5)] {
+        let d = data(&format!(
+            "data d = task_views(separation: {sep}, task_noise: {noise}, nuisance_dim: 1, nuisance_shared: 0.5)"
+        ));
+        let want = quadrature(sep, noise);
+        for side in [LabelSide::X, LabelSide::Y] {
+            let t = d.label_truth(side).unwrap();
+            assert!(
+                (t.value - want).abs() < 4.0 * t.std_err + 2e-3,
+                "sep {sep}, noise {noise}, {side:?}: {t:?} vs {want}"
+            );
+        }
+    }
+    assert!((quadrature(40.0, 0.5) - std::f64::consts::LN_2).abs() < 1e-6);
+    // Unlabelled data has none.
+    assert!(data("data d = gaussian(dim: 1, rho: 0.5)")
+        .label_truth(LabelSide::X)
+        .is_none());
+}

@@ -155,6 +155,9 @@ typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
         data: DataRef = Default::Required, Range::ANY, "a declared distribution";
+        between: String = Default::Sym("xy"), Range::ANY,
+            "I(x; y), or for labelled data I(x; label) or I(y; label)",
+            as Ty::Choice(&["xy", "x_label", "y_label"]);
     }
 }
 

@@ -11,6 +11,7 @@ use crate::catalog::{
     AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
     TraceArgs,
 };
+use crate::dist::LabelSide;
 use crate::ir::{
     Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel, ProbeSource,
     ProbeSpec, Quantity, RunSpec, Statistic, TraceRead, TraceStat,
@@ -84,8 +85,22 @@ impl Checker<'_> {
     /// `mi(data)`
     fn mi(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
         let a = self.match_args(entry, args, e.span)?;
-        let a = self.typed(MiArgs::read(&a), e)?;
-        Some(Quantity::Truth(a.data))
+        let matched = a;
+        let a = self.typed(MiArgs::read(&matched), e)?;
+        let side = match a.between.as_str() {
+            "x_label" => Some(LabelSide::X),
+            "y_label" => Some(LabelSide::Y),
+            _ => None,
+        };
+        if side.is_some() && a.data.dist.classes() == 0 {
+            self.errors.push(CheckError::Conflict {
+                message: "this data carries no labels, so it has no I(.; label)".into(),
+                span: matched.span("between").into(),
+                help: Some("labelled data is a mixture whose components carry different labels, e.g. task_views(...)".into()),
+            });
+            return None;
+        }
+        Some(Quantity::Truth(a.data, side))
     }
 
     /// `ceiling(bound, K)`: a constant, or an error for a bound without one.

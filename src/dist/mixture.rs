@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use rand::RngExt as _;
 
 use super::multinormal::{Covariance, GaussianBlocks};
-use super::{Distribution, Rng, Sample, Truth};
+use super::{Distribution, LabelSide, Rng, Sample, Truth};
 
 /// Draws behind a Monte Carlo ground truth; the standard error is typically 1e-3 to 5e-3 nats.
 pub const MC_SAMPLES: usize = 200_000;
@@ -29,6 +29,8 @@ pub struct Mixture {
     pub weights: Vec<f64>,
     blocks: Vec<GaussianBlocks>,
     truth: OnceLock<Truth>,
+    /// I(x; label) and I(y; label), computed on first use.
+    label_truths: [OnceLock<Truth>; 2],
 }
 
 fn log_sum_exp(v: &[f64]) -> f64 {
@@ -158,6 +160,58 @@ impl Mixture {
             components,
             blocks,
             truth: OnceLock::new(),
+            label_truths: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    /// The Monte Carlo mean (with its standard error) of ln p(v | label) - ln p(v) for one
+    /// side v of the pair, over `n` labelled draws from a fixed stream: I(v; label).
+    fn label_mi_mc(&self, side: LabelSide, n: usize) -> Truth {
+        let mut rng = super::stream(0x6d69_6361, 1, "label-truth");
+        let (s, labels) = self.draw_labelled(n, &mut rng);
+        let (dx, dy) = (s.dim_x, s.dim_y);
+        let classes = 1 + self.components.iter().map(|c| c.label).max().unwrap_or(0);
+        let mut class_weight = vec![0.0; classes];
+        for (c, w) in self.components.iter().zip(&self.weights) {
+            class_weight[c.label] += w;
+        }
+        let (mut sum, mut sum_sq) = (0.0, 0.0);
+        for (i, &label) in labels.iter().enumerate() {
+            let (x, y) = (&s.x[i * dx..(i + 1) * dx], &s.y[i * dy..(i + 1) * dy]);
+            // ln w_k + ln N_k(v) per component, on the chosen side's marginal.
+            let logs: Vec<f64> = self
+                .components
+                .iter()
+                .zip(&self.blocks)
+                .zip(&self.weights)
+                .map(|((c, g), w)| {
+                    let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
+                    let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
+                    let (_, qx, qy) = g.quad_forms(&cx, &cy);
+                    let (d, ld, q) = match side {
+                        LabelSide::X => (dx, g.ldx, qx),
+                        LabelSide::Y => (dy, g.ldy, qy),
+                    };
+                    w.ln() - 0.5 * (d as f64 * LN_2PI + ld + q)
+                })
+                .collect();
+            let of_label: Vec<f64> = self
+                .components
+                .iter()
+                .zip(&logs)
+                .filter(|(c, _)| c.label == label)
+                .map(|(_, l)| *l)
+                .collect();
+            let v = log_sum_exp(&of_label) - class_weight[label].ln() - log_sum_exp(&logs);
+            sum += v;
+            sum_sq += v * v;
+        }
+        let n = n as f64;
+        let mean = sum / n;
+        let var = (sum_sq / n - mean * mean) * n / (n - 1.0);
+        Truth {
+            value: mean,
+            std_err: (var.max(0.0) / n).sqrt(),
         }
     }
 
@@ -239,6 +293,17 @@ impl Distribution for Mixture {
 
     fn sample_labelled(&self, n: usize, rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
         (self.classes() > 0).then(|| self.draw_labelled(n, rng))
+    }
+
+    fn label_truth(&self, side: LabelSide) -> Option<Truth> {
+        if self.classes() == 0 {
+            return None;
+        }
+        let slot = match side {
+            LabelSide::X => &self.label_truths[0],
+            LabelSide::Y => &self.label_truths[1],
+        };
+        Some(*slot.get_or_init(|| self.label_mi_mc(side, MC_SAMPLES)))
     }
 
     fn truth(&self) -> Truth {

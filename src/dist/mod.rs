@@ -58,6 +58,13 @@ pub struct Truth {
     pub std_err: f64,
 }
 
+/// Which variable a label's mutual information is with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelSide {
+    X,
+    Y,
+}
+
 /// A joint distribution of (X, Y) with a known mutual information.
 pub trait Distribution: Send + Sync + fmt::Debug {
     fn dim_x(&self) -> usize;
@@ -79,6 +86,10 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     /// Classes of the label each draw carries (labels are 0..classes); 0 when unlabelled.
     fn classes(&self) -> usize {
         0
+    }
+    /// The true I(x; label) (`LabelSide::X`) or I(y; label), for labelled distributions.
+    fn label_truth(&self, _side: LabelSide) -> Option<Truth> {
+        None
     }
     /// `n` pairs with the label of each draw (labelled distributions only).
     fn sample_labelled(&self, _n: usize, _rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use super::RunSpec;
 use crate::bounds::Bound;
-use crate::dist::DataRef;
+use crate::dist::{DataRef, LabelSide};
 pub use crate::nn::probe::ProbeModel;
 pub use crate::syntax::ast::{BinOp, CmpOp, Expect, Span};
 
@@ -190,8 +190,8 @@ pub struct Comparison {
 #[derive(Debug, Clone)]
 pub enum Quantity {
     Const(f64),
-    /// The ground-truth MI of a distribution.
-    Truth(DataRef),
+    /// The ground-truth MI of a distribution: I(x; y), or with a side, I(that side; label).
+    Truth(DataRef, Option<LabelSide>),
     /// Index into `Program::estimates`.
     Estimate(usize),
     /// Index into `Program::probes`: an accuracy, alignment or uniformity, per seed.

@@ -122,8 +122,14 @@ impl Sampled {
 pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
     Ok(match q {
         Quantity::Const(v) => Sampled::constant(*v),
-        Quantity::Truth(d) => {
-            let t = d.dist.truth();
+        Quantity::Truth(d, side) => {
+            let t = match side {
+                None => d.dist.truth(),
+                Some(s) => d
+                    .dist
+                    .label_truth(*s)
+                    .ok_or_else(|| "the data carries no labels".to_string())?,
+            };
             Sampled::Const {
                 value: t.value,
                 std_err: t.std_err,

@@ -383,7 +383,7 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
                     b.points.iter().for_each(|p| q(p, program, out));
                 }
             }
-            Quantity::Const(_) | Quantity::Truth(_) => {}
+            Quantity::Const(_) | Quantity::Truth(..) => {}
         }
     }
     match p {
