@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::dist::DataRef;
 use crate::ir::{
-    typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
+    fmt_bytes, typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
     ParamErrorKind, Range, RunSpec, TrainSpec, Value,
 };
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
@@ -71,20 +71,18 @@ fn memory_limit() -> Option<f64> {
     })
 }
 
-fn gigabytes(bytes: f64) -> String {
-    format!("{:.1} GB", bytes / 1e9)
+/// The memory limit, when `need` bytes exceed it (never when the limit is unknown).
+fn over_budget(need: f64) -> Option<f64> {
+    memory_limit().filter(|&limit| need > limit)
 }
 
 /// Refuses, before anything trains, a run whose training step cannot fit in this machine's
 /// memory (it would abort with an allocator message midway).
 fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
-    let Some(limit) = memory_limit() else {
+    let need = spec.job_bytes();
+    let Some(limit) = over_budget(need) else {
         return Ok(());
     };
-    let need = spec.job_bytes();
-    if need <= limit {
-        return Ok(());
-    }
     let (dx, dy) = (spec.data.dist.dim_x(), spec.data.dist.dim_y());
     // The critic is at fault if it does not fit even at the smallest batch.
     let at_fault = if spec.critic.training_bytes(dx, dy, 2) > limit {
@@ -97,10 +95,10 @@ fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
         at_fault,
         format!(
             "one training step needs about {} (parameters with Adam's moments, activations and the {}x{} score matrix), more than this machine's {}",
-            gigabytes(need),
+            fmt_bytes(need),
             spec.batch,
             spec.batch,
-            gigabytes(limit)
+            fmt_bytes(limit)
         ),
     )
     .help("use a smaller batch or narrower encoders (MICA_MEMORY_BYTES sets the memory mica may assume)"))
@@ -108,13 +106,10 @@ fn check_memory(spec: &TrainSpec) -> Result<(), ParamError> {
 
 /// Refuses an estimator run whose sample and structures cannot fit in this machine's memory.
 fn check_estimator_memory(spec: &NonparamSpec) -> Result<(), ParamError> {
-    let Some(limit) = memory_limit() else {
+    let need = spec.job_bytes();
+    let Some(limit) = over_budget(need) else {
         return Ok(());
     };
-    let need = spec.job_bytes();
-    if need <= limit {
-        return Ok(());
-    }
     Err(ParamError::new(
         ParamErrorKind::OutOfRange,
         "samples",
@@ -124,8 +119,8 @@ fn check_estimator_memory(spec: &NonparamSpec) -> Result<(), ParamError> {
             spec.samples,
             spec.data.dist.dim_x(),
             spec.data.dist.dim_y(),
-            gigabytes(need),
-            gigabytes(limit)
+            fmt_bytes(need),
+            fmt_bytes(limit)
         ),
     )
     .help("use fewer samples or lower-dimensional data (MICA_MEMORY_BYTES sets the memory mica may assume)"))

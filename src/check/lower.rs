@@ -84,8 +84,7 @@ impl Checker<'_> {
 
     /// `mi(data)`
     fn mi(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
-        let a = self.match_args(entry, args, e.span)?;
-        let matched = a;
+        let matched = self.match_args(entry, args, e.span)?;
         let a = self.typed(MiArgs::read(&matched), e)?;
         let side = match a.between.as_str() {
             "x_label" => Some(LabelSide::X),
@@ -153,19 +152,12 @@ impl Checker<'_> {
         };
         let (source, param) = match (a.run, a.data) {
             (Some(run), _) => {
-                let run = self.register_run(run, matched.span("run"));
-                match run.train() {
-                    Some(t) if t.critic.has_x_encoder() => {}
-                    _ => {
-                        conflict(
-                            self,
-                            "run",
-                            format!("`{}` has no encoder of x whose representation a probe could read", run.name),
-                            "probe a run whose critic is separable(...) or bilinear(...), or probe the raw data with `accuracy(data: d)`",
-                        );
-                        return None;
-                    }
-                }
+                let run = self.run_with_encoders(
+                    run,
+                    matched.span("run"),
+                    "has no encoder of x whose representation a probe could read",
+                    "probe a run whose critic is separable(...) or bilinear(...), or probe the raw data with `accuracy(data: d)`",
+                )?;
                 (ProbeSource::Run(run), "run")
             }
             (None, Some(data)) => (
@@ -209,17 +201,12 @@ impl Checker<'_> {
         // Named by what it reads, so that `accuracy(r[K])` over a sweep names each run.
         let what = match &source {
             ProbeSource::Run(r) => match &a.on {
-                Some(on) if !on.name.is_empty() => format!("{}, on: {}", r.name, on.name),
-                Some(_) => format!("{}, on: {}", r.name, self.text(matched.span("on"))),
+                Some(on) => format!("{}, on: {}", r.name, self.data_text(on, matched.span("on"))),
                 None => r.name.clone(),
             },
             ProbeSource::Data { data, seeds } => format!(
                 "data: {}, seeds: {seeds}",
-                if data.name.is_empty() {
-                    self.text(matched.span("data"))
-                } else {
-                    data.name.clone()
-                }
+                self.data_text(data, matched.span("data"))
             ),
         };
         let model_text = match model {
@@ -255,6 +242,37 @@ impl Checker<'_> {
         Some(self.probe_quantity(probe))
     }
 
+    /// The run a probe reads, registered with the program, if its critic embeds x and y on
+    /// their own (separable, bilinear); otherwise a `conflicting_args` error at `span` saying
+    /// that the run `problem` (e.g. "has no encoders whose embeddings could be measured").
+    fn run_with_encoders(
+        &mut self,
+        run: Arc<RunSpec>,
+        span: ast::Span,
+        problem: &str,
+        help: &str,
+    ) -> Option<Arc<RunSpec>> {
+        let run = self.register_run(run, span);
+        if run.train().is_some_and(|t| t.critic.has_x_encoder()) {
+            return Some(run);
+        }
+        self.errors.push(CheckError::Conflict {
+            message: format!("`{}` {problem}", run.name),
+            span: span.into(),
+            help: Some(help.into()),
+        });
+        None
+    }
+
+    /// How a probe's label names data: its declared name, or the text that made it inline.
+    fn data_text(&self, data: &crate::dist::DataRef, span: ast::Span) -> String {
+        if data.name.is_empty() {
+            self.text(span)
+        } else {
+            data.name.clone()
+        }
+    }
+
     /// The quantity of a probe, registered with the program once.
     fn probe_quantity(&mut self, probe: ProbeSpec) -> Quantity {
         let i = match self
@@ -281,15 +299,12 @@ impl Checker<'_> {
     ) -> Option<Quantity> {
         let matched = self.match_args(entry, args, e.span)?;
         let a = self.typed(EmbeddingMiArgs::read(&matched), e)?;
-        let run = self.register_run(a.run, matched.span("run"));
-        if !run.train().is_some_and(|t| t.critic.has_x_encoder()) {
-            self.errors.push(CheckError::Conflict {
-                message: format!("`{}` has no encoders whose embeddings could be estimated on", run.name),
-                span: matched.span("run").into(),
-                help: Some("use a run whose critic is separable(...) or bilinear(...); for raw data, declare `run k = ksg(data: d)`".into()),
-            });
-            return None;
-        }
+        let run = self.run_with_encoders(
+            a.run,
+            matched.span("run"),
+            "has no encoders whose embeddings could be estimated on",
+            "use a run whose critic is separable(...) or bilinear(...); for raw data, declare `run k = ksg(data: d)`",
+        )?;
         if let Some(on) = &a.on {
             let (rd, od) = (&run.data().dist, &on.dist);
             if (rd.dim_x(), rd.dim_y()) != (od.dim_x(), od.dim_y()) {
@@ -309,8 +324,7 @@ impl Checker<'_> {
             }
         }
         let on_text = match &a.on {
-            Some(on) if !on.name.is_empty() => format!(", on: {}", on.name),
-            Some(_) => format!(", on: {}", self.text(matched.span("on"))),
+            Some(on) => format!(", on: {}", self.data_text(on, matched.span("on"))),
             None => String::new(),
         };
         let label = format!(
@@ -338,19 +352,12 @@ impl Checker<'_> {
     ) -> Option<Quantity> {
         let matched = self.match_args(entry, args, e.span)?;
         let a = self.typed(GeometryArgs::read(&matched), e)?;
-        let run = self.register_run(a.run, matched.span("run"));
-        let embeds = run.train().is_some_and(|t| t.critic.has_x_encoder());
-        if !embeds {
-            self.errors.push(CheckError::Conflict {
-                message: format!(
-                    "`{}` has no encoders whose embeddings could be measured",
-                    run.name
-                ),
-                span: matched.span("run").into(),
-                help: Some("measure a run whose critic is separable(...) or bilinear(...)".into()),
-            });
-            return None;
-        }
+        let run = self.run_with_encoders(
+            a.run,
+            matched.span("run"),
+            "has no encoders whose embeddings could be measured",
+            "measure a run whose critic is separable(...) or bilinear(...)",
+        )?;
         let (measure, what) = if uniform {
             (
                 Measure::Uniform(a.t),

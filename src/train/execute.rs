@@ -158,7 +158,7 @@ struct Work {
 }
 
 /// One unit of work for a worker: a seed of a run, or a seed of a probe of raw data.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 enum Job {
     Run(String, usize),
     DataProbe(usize, usize),
@@ -177,7 +177,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             .push(i);
         runs.insert(e.run.name.as_str(), e.run.clone());
     }
-    let mut jobs: Vec<Job> = Vec::new();
+    let mut data_probe_jobs: Vec<Job> = Vec::new();
     let mut probe_seeds = Vec::with_capacity(program.probes.len());
     for (i, p) in program.probes.iter().enumerate() {
         match &p.source {
@@ -188,20 +188,20 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             }
             ProbeSource::Data { seeds, .. } => {
                 let n = opts.seeds(*seeds);
-                jobs.extend((0..n).map(|s| Job::DataProbe(i, s)));
+                data_probe_jobs.extend((0..n).map(|s| Job::DataProbe(i, s)));
                 probe_seeds.push(n);
             }
         }
     }
-    let mut run_jobs: Vec<Job> = by_run
+    // Runs first (they take longest), then the probes of raw data.
+    let jobs: Vec<Job> = by_run
         .keys()
         .flat_map(|name| {
             let n = opts.seeds(runs[name.as_str()].seeds());
             (0..n).map(move |s| Job::Run(name.clone(), s))
         })
+        .chain(data_probe_jobs)
         .collect();
-    run_jobs.append(&mut jobs);
-    let jobs = run_jobs;
 
     let next = AtomicUsize::new(0);
     let outs: Mutex<Vec<JobOut>> = Mutex::new(Vec::new());
