@@ -54,6 +54,7 @@ pub static ENTRIES: &[&Entry] = &[
     &models::MLP,
     &models::LINEAR,
     &models::COUPLING,
+    &models::INVERTIBLE_LINEAR,
     // critics
     &models::SEPARABLE,
     &models::CONCAT,

@@ -114,6 +114,14 @@ pub static COUPLING: Entry = Entry::constructor(
     },
 );
 
+pub static INVERTIBLE_LINEAR: Entry = Entry::constructor(
+    "invertible_linear",
+    Kind::Encoder,
+    "invertible: z = L diag(exp s) U x with L, U unit triangular (LU form), starting at the identity; it can rescale and mix coordinates; output width = input width, so I(g(x); g(y)) = I(x; y)",
+    &[],
+    |_| encoder(EncoderSpec::InvertibleLinear),
+);
+
 typed_params! {
     pub struct SeparableArgs {
         g: EncoderRef = Default::Required, Range::ANY, "encoder applied to x";

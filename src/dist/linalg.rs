@@ -46,6 +46,43 @@ pub fn quad_form(l: &[f64], n: usize, v: &[f64]) -> f64 {
     q
 }
 
+/// The inverse of a square matrix (row-major) by Gauss-Jordan elimination with partial
+/// pivoting, or `None` when it is singular to working precision.
+pub fn invert(a: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut m = a.to_vec();
+    let mut inv: Vec<f64> = (0..n * n)
+        .map(|k| f64::from(u8::from(k / n == k % n)))
+        .collect();
+    let scale = a.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    for col in 0..n {
+        let pivot =
+            (col..n).max_by(|&i, &j| m[i * n + col].abs().total_cmp(&m[j * n + col].abs()))?;
+        let size = m[pivot * n + col].abs();
+        if size.is_nan() || size <= 1e-12 * scale {
+            return None;
+        }
+        for k in 0..n {
+            m.swap(col * n + k, pivot * n + k);
+            inv.swap(col * n + k, pivot * n + k);
+        }
+        let p = m[col * n + col];
+        for k in 0..n {
+            m[col * n + k] /= p;
+            inv[col * n + k] /= p;
+        }
+        for i in (0..n).filter(|&i| i != col) {
+            let f = m[i * n + col];
+            if f != 0.0 {
+                for k in 0..n {
+                    m[i * n + k] -= f * m[col * n + k];
+                    inv[i * n + k] -= f * inv[col * n + k];
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
 /// The square sub-matrix of `a` (n x n) on rows and columns `start .. start + k`.
 pub fn block(a: &[f64], n: usize, start: usize, k: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(k * k);
@@ -58,6 +95,21 @@ pub fn block(a: &[f64], n: usize, start: usize, k: usize) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 3 x 3 matrix that needs a row swap (zero first pivot): a a^-1 = I, and a singular
+    /// matrix has no inverse.
+    #[test]
+    fn invert_needs_pivoting_and_refuses_singular() {
+        let a = [0.0, 2.0, 1.0, 1.0, 1.0, 0.0, 3.0, 0.0, 4.0];
+        let inv = invert(&a, 3).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let p: f64 = (0..3).map(|k| a[i * 3 + k] * inv[k * 3 + j]).sum();
+                assert!((p - f64::from(u8::from(i == j))).abs() < 1e-12, "{inv:?}");
+            }
+        }
+        assert!(invert(&[1.0, 2.0, 2.0, 4.0], 2).is_none());
+    }
 
     #[test]
     fn cholesky_of_a_known_matrix() {

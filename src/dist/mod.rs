@@ -7,7 +7,7 @@ pub mod combine;
 pub mod discrete_copy;
 pub mod gaussian;
 pub mod independent;
-mod linalg;
+pub(crate) mod linalg;
 pub mod mixture;
 pub mod multinormal;
 pub mod staircase;

@@ -51,6 +51,9 @@ impl BaselineSpec {
                 crate::nn::EncoderSpec::Coupling { .. } => Err(
                     "a baseline must be an mlp(..., out: 1), not a coupling encoder (it keeps its input's width)".into(),
                 ),
+                crate::nn::EncoderSpec::InvertibleLinear => Err(
+                    "a baseline must be an mlp(..., out: 1), not an invertible linear map (it keeps its input's width)".into(),
+                ),
             },
         }
     }

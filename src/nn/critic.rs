@@ -252,8 +252,11 @@ impl CriticSpec {
                         dim_x,
                     }
                 }
-                // Ruled out by check_shapes (identity and coupling keep the pair's width).
-                EncoderSpec::Identity | EncoderSpec::Coupling { .. } => {
+                // Ruled out by check_shapes (identity and the invertible encoders keep the
+                // pair's width).
+                EncoderSpec::Identity
+                | EncoderSpec::Coupling { .. }
+                | EncoderSpec::InvertibleLinear => {
                     candle_core::bail!("a concat critic needs an mlp")
                 }
             },

@@ -1,10 +1,11 @@
-//! Encoders: `identity`, `mlp(hidden, out, act)` and the invertible `coupling(layers, hidden)`.
+//! Encoders: `identity`, `mlp(hidden, out, act)` and the invertible `coupling(layers, hidden)`
+//! and `invertible_linear()`.
 //! An encoder declaration has no input width; it takes the width of whatever it is applied to
 //! (the checker infers and checks it).
 
 use std::sync::Arc;
 
-use candle_core::{Device, Result, Tensor};
+use candle_core::{Device, Result, Tensor, Var};
 
 use super::layers::{Linear, Params};
 use crate::dist::Rng;
@@ -43,6 +44,11 @@ pub enum EncoderSpec {
         layers: usize,
         hidden: usize,
     },
+    /// z = W x with W = L diag(exp s) U (L unit lower-, U unit upper-triangular; Kingma and
+    /// Dhariwal 2018's LU form): invertible for any weights, and able to rescale and mix
+    /// coordinates (which additive coupling, being volume-preserving, cannot). Starts at the
+    /// identity.
+    InvertibleLinear,
 }
 
 impl EncoderSpec {
@@ -59,16 +65,18 @@ impl EncoderSpec {
     /// The output width for a given input width.
     pub fn out_width(&self, input: usize) -> usize {
         match self {
-            EncoderSpec::Identity | EncoderSpec::Coupling { .. } => input,
+            EncoderSpec::Identity
+            | EncoderSpec::Coupling { .. }
+            | EncoderSpec::InvertibleLinear => input,
             EncoderSpec::Mlp { out, .. } => *out,
         }
     }
 
-    /// The widths of the layer outputs (none for identity; for coupling, each layer's hidden
-    /// width, for memory estimates).
+    /// The widths of the layer outputs (none for identity and the invertible linear map; for
+    /// coupling, each layer's hidden width, for memory estimates).
     pub fn layer_widths(&self) -> Vec<usize> {
         match self {
-            EncoderSpec::Identity => Vec::new(),
+            EncoderSpec::Identity | EncoderSpec::InvertibleLinear => Vec::new(),
             EncoderSpec::Coupling { layers, hidden } => vec![*hidden; *layers],
             EncoderSpec::Mlp { hidden, out, .. } => hidden
                 .iter()
@@ -81,6 +89,10 @@ impl EncoderSpec {
     /// Trainable numbers (weights and biases) for inputs of width `input`, as f64 so that
     /// absurd declarations do not overflow.
     pub fn param_count(&self, input: usize) -> f64 {
+        if let EncoderSpec::InvertibleLinear = self {
+            // L below the diagonal, s on it, U above it: one packed square matrix.
+            return (input as f64) * (input as f64);
+        }
         if let EncoderSpec::Coupling { layers, hidden } = self {
             // Each layer: half -> hidden -> other half, with biases.
             let (a, b, h) = (
@@ -114,6 +126,26 @@ impl EncoderSpec {
     ) -> Result<Encoder> {
         match self {
             EncoderSpec::Identity => Ok(Encoder::Identity),
+            EncoderSpec::InvertibleLinear => {
+                let packed = Var::from_tensor(&Tensor::zeros(
+                    (input, input),
+                    candle_core::DType::F32,
+                    device,
+                )?)?;
+                params.vars.push(packed.clone());
+                let mask = |keep: fn(usize, usize) -> bool| {
+                    let v: Vec<f32> = (0..input * input)
+                        .map(|k| f32::from(u8::from(keep(k / input, k % input))))
+                        .collect();
+                    Tensor::from_vec(v, (input, input), device)
+                };
+                Ok(Encoder::InvertibleLinear {
+                    packed,
+                    lower: mask(|i, j| j < i)?,
+                    upper: mask(|i, j| j > i)?,
+                    eye: mask(|i, j| i == j)?,
+                })
+            }
             EncoderSpec::Coupling { layers, hidden } => {
                 let (a, b) = (half(input), input - half(input));
                 let nets = (0..*layers)
@@ -191,12 +223,34 @@ pub enum Encoder {
         nets: Vec<[Linear; 2]>,
         split: usize,
     },
+    /// `packed` holds L's strict lower part, s on the diagonal and U's strict upper part; the
+    /// masks pick them out.
+    InvertibleLinear {
+        packed: Var,
+        lower: Tensor,
+        upper: Tensor,
+        eye: Tensor,
+    },
 }
 
 impl Encoder {
+    /// W = L diag(exp s) U of an invertible linear encoder.
+    fn lu_weight(packed: &Tensor, lower: &Tensor, upper: &Tensor, eye: &Tensor) -> Result<Tensor> {
+        let l = ((packed * lower)? + eye)?;
+        let u = ((packed * upper)? + eye)?;
+        let s = (packed * eye)?.sum_keepdim(1)?.exp()?;
+        l.matmul(&u.broadcast_mul(&s)?)
+    }
+
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             Encoder::Identity => Ok(x.clone()),
+            Encoder::InvertibleLinear {
+                packed,
+                lower,
+                upper,
+                eye,
+            } => x.matmul(&Self::lu_weight(packed, lower, upper, eye)?.t()?),
             Encoder::Mlp {
                 layers,
                 act,
@@ -230,10 +284,27 @@ impl Encoder {
         }
     }
 
-    /// The inverse of a coupling encoder (identity for identity); `None` for an mlp.
+    /// The inverse of an invertible encoder (identity for identity); `None` for an mlp.
     pub fn inverse(&self, z: &Tensor) -> Option<Result<Tensor>> {
         match self {
             Encoder::Identity => Some(Ok(z.clone())),
+            Encoder::InvertibleLinear {
+                packed,
+                lower,
+                upper,
+                eye,
+            } => Some((|| {
+                let w = Self::lu_weight(packed, lower, upper, eye)?;
+                let n = w.dim(0)?;
+                let flat: Vec<f64> = w
+                    .to_dtype(candle_core::DType::F64)?
+                    .flatten_all()?
+                    .to_vec1()?;
+                let inv = crate::dist::linalg::invert(&flat, n)
+                    .ok_or_else(|| candle_core::Error::Msg("singular weight".into()))?;
+                let inv = Tensor::from_vec(inv, (n, n), z.device())?.to_dtype(z.dtype())?;
+                z.matmul(&inv.t()?)
+            })()),
             Encoder::Mlp { .. } => None,
             Encoder::Coupling { nets, split } => Some((|| {
                 let width = z.dim(1)?;
@@ -322,5 +393,48 @@ mod size_tests {
         let back = enc.inverse(&z).unwrap().unwrap();
         let err = max_abs_diff(&back, &x);
         assert!(err < 1e-4, "{err}");
+    }
+
+    /// The invertible linear map starts at the identity, is W = L diag(exp s) U for any
+    /// weights (checked against the product written out for 2 x 2), and its inverse recovers
+    /// the input.
+    #[test]
+    fn invertible_linear_is_lu_and_round_trips() {
+        let spec = EncoderSpec::InvertibleLinear;
+        let mut params = Params::default();
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let enc = spec.build(2, &mut rng, &Device::Cpu, &mut params).unwrap();
+        assert_eq!(params.count(), 4);
+        assert_eq!(spec.param_count(2), 4.0);
+        let x = Tensor::new(&[[1f32, 2.0], [-3.0, 0.5]], &Device::Cpu).unwrap();
+        let same: Vec<Vec<f32>> = enc.forward(&x).unwrap().to_vec2().unwrap();
+        assert_eq!(same, vec![vec![1.0, 2.0], vec![-3.0, 0.5]]);
+        // packed = [[s0, u], [l, s1]]: W = [[1, 0], [l, 1]] diag(e^s0, e^s1) [[1, u], [0, 1]]
+        //        = [[e^s0, e^s0 u], [l e^s0, l e^s0 u + e^s1]].
+        let (s0, u, l, s1) = (0.3f32, -0.7f32, 1.5f32, -0.2f32);
+        params.vars[0]
+            .set(&Tensor::new(&[[s0, u], [l, s1]], &Device::Cpu).unwrap())
+            .unwrap();
+        let (e0, e1) = (s0.exp(), s1.exp());
+        let w = [[e0, e0 * u], [l * e0, l * e0 * u + e1]];
+        let z: Vec<Vec<f32>> = enc.forward(&x).unwrap().to_vec2().unwrap();
+        for (row, zr) in [[1f32, 2.0], [-3.0, 0.5]].iter().zip(&z) {
+            for i in 0..2 {
+                let want = w[i][0] * row[0] + w[i][1] * row[1];
+                assert!((zr[i] - want).abs() < 1e-5, "{z:?}");
+            }
+        }
+        let back: Vec<Vec<f32>> = enc
+            .inverse(&enc.forward(&x).unwrap())
+            .unwrap()
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        for (b, r) in back.iter().zip([[1f32, 2.0], [-3.0, 0.5]]) {
+            assert!(
+                (b[0] - r[0]).abs() < 1e-4 && (b[1] - r[1]).abs() < 1e-4,
+                "{back:?}"
+            );
+        }
     }
 }
