@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use crate::bounds::Bound;
-use crate::dist::DataRef;
 use crate::ir::{
     typed_params, Build, ClaimFn, Default, Entry, Func, Kind, LambdaArg, Param, QuantityArg, Range,
-    RunSpec, TraceStat, Ty,
+    RunData, RunSpec, TraceStat, Ty,
 };
 
 const fn function(
@@ -79,9 +78,9 @@ typed_params! {
     pub struct AccuracyArgs {
         run: Option<Arc<RunSpec>> = Default::Optional, Range::ANY,
             "a trained run whose critic embeds x (separable, bilinear): probe its frozen x embeddings";
-        data: Option<DataRef> = Default::Optional, Range::ANY,
+        data: Option<RunData> = Default::Optional, Range::ANY,
             "labelled data (a mixture whose components carry labels): probe its raw x";
-        on: Option<DataRef> = Default::Optional, Range::ANY,
+        on: Option<RunData> = Default::Optional, Range::ANY,
             "labelled data to apply the run's frozen encoder to instead of its training data (same x width), e.g. clean inputs";
         model: String = Default::Sym("linear"), Range::ANY,
             "linear (multinomial logistic regression) or knn (majority of the k nearest)",
@@ -139,7 +138,7 @@ typed_params! {
         k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "KSG neighbours";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
             "fresh pairs embedded and estimated on";
-        on: Option<DataRef> = Default::Optional, Range::ANY,
+        on: Option<RunData> = Default::Optional, Range::ANY,
             "data to embed instead of the run's own (same widths)";
     }
 }
@@ -154,7 +153,7 @@ pub static EMBEDDING_MI: Entry = function(
 typed_params! {
     /// `mi(data)`
     pub struct MiArgs {
-        data: DataRef = Default::Required, Range::ANY, "a declared distribution";
+        data: RunData = Default::Required, Range::ANY, "a declared distribution";
         between: String = Default::Sym("xy"), Range::ANY,
             "I(x; y), or for labelled data I(x; label) or I(y; label)",
             as Ty::Choice(&["xy", "x_label", "y_label"]);

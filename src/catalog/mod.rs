@@ -7,6 +7,7 @@
 mod bounds;
 mod covariance;
 mod data;
+mod encode;
 mod functions;
 mod models;
 mod runs;
@@ -75,6 +76,8 @@ pub static ENTRIES: &[&Entry] = &[
     &runs::KSG,
     &runs::GAUSSIAN_MI,
     &runs::HISTOGRAM,
+    // representations as data
+    &encode::ENCODE,
     // claim functions
     &functions::MI,
     &functions::ESTIMATE,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::dist::DataRef;
 use crate::ir::{
     fmt_bytes, typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
-    ParamErrorKind, Range, RunSpec, TrainSpec, Value,
+    ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Value,
 };
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
 
@@ -129,7 +129,7 @@ fn check_estimator_memory(spec: &NonparamSpec) -> Result<(), ParamError> {
 typed_params! {
     /// `ksg(...)`
     pub struct KsgArgs {
-        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        data: RunData = Default::Required, Range::ANY, "the distribution to sample";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
         seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
         k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "neighbours";
@@ -139,7 +139,7 @@ typed_params! {
 typed_params! {
     /// `gaussian_mi(...)`
     pub struct GaussianMiArgs {
-        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        data: RunData = Default::Required, Range::ANY, "the distribution to sample";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
         seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
     }
@@ -148,7 +148,7 @@ typed_params! {
 typed_params! {
     /// `histogram(...)`
     pub struct HistogramArgs {
-        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        data: RunData = Default::Required, Range::ANY, "the distribution to sample";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
         seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
         bins: usize = Default::Num(10.0), Range::between(2.0, 1000.0), "bins per coordinate";
@@ -163,7 +163,7 @@ pub static KSG: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = KsgArgs::read(a)?;
-        estimator_run(a.data, a.samples, a.seeds, Arc::new(Ksg { k: a.k }))
+        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(Ksg { k: a.k }))
     }),
 };
 
@@ -175,7 +175,7 @@ pub static GAUSSIAN_MI: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = GaussianMiArgs::read(a)?;
-        estimator_run(a.data, a.samples, a.seeds, Arc::new(GaussianMi))
+        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(GaussianMi))
     }),
 };
 
@@ -188,7 +188,7 @@ pub static HISTOGRAM: Entry = Entry {
     build: Build::Value(|a| {
         let a = HistogramArgs::read(a)?;
         let estimator = Arc::new(Histogram { bins: a.bins });
-        estimator_run(a.data, a.samples, a.seeds, estimator)
+        estimator_run(a.data.0, a.samples, a.seeds, estimator)
     }),
 };
 

@@ -114,6 +114,16 @@ pub enum CheckError {
         help: Option<String>,
     },
 
+    #[error("{message}")]
+    #[diagnostic(code(mica::check::no_truth))]
+    NoTruth {
+        message: String,
+        #[label("its mutual information is not known")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("shape mismatch: {message}")]
     #[diagnostic(code(mica::check::shape_mismatch))]
     ShapeMismatch {
@@ -250,6 +260,7 @@ impl CheckError {
             | CheckError::WrongType { span, .. }
             | CheckError::OutOfRange { span, .. }
             | CheckError::Conflict { span, .. }
+            | CheckError::NoTruth { span, .. }
             | CheckError::ShapeMismatch { span, .. }
             | CheckError::Invalid { span, .. }
             | CheckError::Duplicate { span, .. }

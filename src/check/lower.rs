@@ -99,7 +99,22 @@ impl Checker<'_> {
             });
             return None;
         }
-        Some(Quantity::Truth(a.data, side))
+        let known = match side {
+            None => a.data.dist.truth_known(),
+            Some(side) => a.data.dist.label_truth(side).is_some(),
+        };
+        if !known {
+            self.errors.push(CheckError::NoTruth {
+                message: format!(
+                    "`{}` has no known ground truth",
+                    self.data_text(&a.data, matched.span("data"))
+                ),
+                span: matched.span("data").into(),
+                help: Some("an encoder that is not invertible (mlp, linear) can lose information, so the MI of its embeddings is unknown; estimate it instead, e.g. `estimate(ksg(data: z, samples: 10000))`, or use an invertible encoder (coupling, invertible_linear), whose embeddings keep the truth".into()),
+            });
+            return None;
+        }
+        Some(Quantity::Truth(a.data.0, side))
     }
 
     /// `ceiling(bound, K)`: a constant, or an error for a bound without one.
@@ -162,7 +177,7 @@ impl Checker<'_> {
             }
             (None, Some(data)) => (
                 ProbeSource::Data {
-                    data,
+                    data: data.0,
                     seeds: a.seeds,
                 },
                 "data",
@@ -218,7 +233,7 @@ impl Checker<'_> {
             measure: Measure::Accuracy(model),
             train: a.train,
             test: a.test,
-            on: a.on.clone(),
+            on: a.on.clone().map(|d| d.0),
             label: format!(
                 "accuracy({what}{model_text}, train: {}, test: {})",
                 a.train, a.test
@@ -336,7 +351,7 @@ impl Checker<'_> {
             measure: Measure::Ksg(a.k),
             train: 0,
             test: a.samples,
-            on: a.on,
+            on: a.on.map(|d| d.0),
             label,
         }))
     }

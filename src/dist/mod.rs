@@ -95,6 +95,17 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn sample_labelled(&self, _n: usize, _rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
         None
     }
+    /// Whether `truth` is the true MI (false for the embeddings of an encoder that loses
+    /// information, whose MI nobody knows).
+    fn truth_known(&self) -> bool {
+        true
+    }
+    /// Data that exists per seed only once something upstream has run (a frozen encoder's
+    /// embeddings): runs and probes realise it per seed before they sample, and nothing may
+    /// combine or transform it.
+    fn deferred(&self) -> bool {
+        false
+    }
     /// For the few constructors that need the concrete family (e.g. `views` of a mixture).
     fn as_any(&self) -> &dyn std::any::Any {
         &()

@@ -82,6 +82,18 @@ impl RunSpec {
     /// The run's cost at `steps` optimiser steps and `seeds` seeds (as executed, after
     /// `--quick` and `--seeds`), for the estimates the program asks of it.
     pub fn cost(&self, estimates: &[&EstimateSpec], steps: usize, seeds: usize) -> Cost {
+        // Each job retrains the encoders of `encode(...)` data it samples (at their declared
+        // steps).
+        let encoders: f64 = super::encoded::encoding_runs(self.data())
+            .iter()
+            .filter_map(|r| r.train().map(|t| t.seed_flops(t.steps, &[])))
+            .sum();
+        let mut cost = self.own_cost(estimates, steps, seeds);
+        cost.flops += seeds as f64 * encoders;
+        cost
+    }
+
+    fn own_cost(&self, estimates: &[&EstimateSpec], steps: usize, seeds: usize) -> Cost {
         match &self.method {
             Method::Train(t) => {
                 let ks: Vec<usize> = estimates

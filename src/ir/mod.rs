@@ -7,6 +7,7 @@
 
 mod args;
 mod cost;
+mod encoded;
 mod params;
 mod program;
 mod run;
@@ -15,9 +16,10 @@ mod value;
 
 pub use args::{Args, ParamError, ParamErrorKind};
 pub(crate) use params::typed_params;
-pub use params::{param_name, LambdaArg, ParamType, QuantityArg};
+pub use params::{param_name, LambdaArg, ParamType, QuantityArg, RunData};
 // The operators and spans of the syntax are part of the checked program too.
 pub use cost::{fmt_bytes, fmt_seconds, Cost, FLOPS_PER_SECOND, LONG_RUN_SECONDS};
+pub use encoded::Encoded;
 pub use program::{
     apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,
     Measure, ProbeModel, ProbeSource, ProbeSpec, Program, Prop, Quantity, Statistic, TraceRead,

@@ -104,10 +104,14 @@ impl ParamType for LambdaArg {
 impl ParamType for Vec<DataRef> {
     const TY: Ty = Ty::ListOf(Kind::Data);
     fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
-        list_of(args, name, |v| match v {
+        let items = list_of(args, name, |v| match v {
             Value::Data(d) => Some(d.clone()),
             _ => None,
-        })
+        })?;
+        if items.iter().any(|d| d.dist.deferred()) {
+            return Err(deferred_refused(name));
+        }
+        Ok(items)
     }
 }
 
@@ -153,8 +157,54 @@ macro_rules! of_kind {
     )*};
 }
 
+/// Distributions that constructors combine or transform: anything but `encode(...)` data,
+/// which exists per seed only once its run has trained.
+impl ParamType for DataRef {
+    const TY: Ty = Ty::Of(Kind::Data);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        let data = RunData::read(args, name)?.0;
+        if data.dist.deferred() {
+            return Err(deferred_refused(name));
+        }
+        Ok(data)
+    }
+}
+
+fn deferred_refused(name: &'static str) -> ParamError {
+    ParamError::new(
+        super::ParamErrorKind::Conflict,
+        name,
+        "`encode(...)` data exists only once its encoder has trained, one seed at a time, so it cannot be combined or transformed",
+    )
+    .help("train, estimate or probe on it directly (`train(..., data: z)`, `ksg(data: z)`, `accuracy(data: z)`), or build the distribution first and encode the result")
+}
+
+/// The distribution a run or probe samples: any data, `encode(...)` included (execution
+/// realises it per seed before sampling).
+#[derive(Debug, Clone)]
+pub struct RunData(pub DataRef);
+
+impl std::ops::Deref for RunData {
+    type Target = DataRef;
+    fn deref(&self) -> &DataRef {
+        &self.0
+    }
+}
+
+impl ParamType for RunData {
+    const TY: Ty = Ty::Of(Kind::Data);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        match args.value(name)? {
+            Value::Data(v) => Ok(RunData(v.clone())),
+            other => Err(ParamError::internal(
+                name,
+                &format!("expected data, found {}", other.kind().a()),
+            )),
+        }
+    }
+}
+
 of_kind! {
-    DataRef => Data,
     EncoderRef => Encoder,
     Arc<CriticSpec> => Critic,
     Arc<dyn Bound> => Bound,

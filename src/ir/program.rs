@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
+use super::encoded::encoding_runs;
 use super::RunSpec;
 use crate::bounds::Bound;
 use crate::dist::{DataRef, LabelSide};
@@ -26,17 +27,34 @@ pub struct Program {
 }
 
 impl Program {
-    /// Runs declared but used by no claim (they are not trained).
+    /// Runs declared but used by no claim (they are not trained), neither directly nor as
+    /// the encoder of `encode(...)` data that a used run or probe samples.
     pub fn unused_runs(&self) -> Vec<&str> {
+        let mut used: Vec<String> = Vec::new();
+        let mut reach = |run: Option<&Arc<RunSpec>>, data: &[&DataRef]| {
+            if let Some(r) = run {
+                used.push(r.name.clone());
+                used.extend(encoding_runs(r.data()).iter().map(|r| r.name.clone()));
+            }
+            for d in data {
+                used.extend(encoding_runs(d).iter().map(|r| r.name.clone()));
+            }
+        };
+        for e in &self.estimates {
+            reach(Some(&e.run), &[]);
+        }
+        for p in &self.probes {
+            match &p.source {
+                ProbeSource::Run(r) => reach(Some(r), &[]),
+                ProbeSource::Data { data, .. } => reach(None, &[data]),
+            }
+            if let Some(on) = &p.on {
+                reach(None, &[on]);
+            }
+        }
         self.runs
             .keys()
-            .filter(|n| !self.estimates.iter().any(|e| &e.run.name == *n))
-            .filter(|n| {
-                !self.probes.iter().any(|p| match &p.source {
-                    ProbeSource::Run(r) => &r.name == *n,
-                    ProbeSource::Data { .. } => false,
-                })
-            })
+            .filter(|n| !used.contains(n))
             .map(|s| s.as_str())
             .collect()
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::schema::{Default, Range};
 use super::typed_params;
+use super::RunData;
 use crate::bounds::Bound;
 use crate::dist::DataRef;
 use crate::nn::CriticSpec;
@@ -41,7 +42,7 @@ typed_params! {
         bound: Arc<dyn Bound> = Default::Required, Range::ANY,
             "the bound to maximise (infonce, nwj, tuba, dv, mine, js, smile, interpolated)";
         critic: Arc<CriticSpec> = Default::Required, Range::ANY, "the critic to train";
-        data: DataRef = Default::Required, Range::ANY, "the distribution to sample";
+        data: RunData = Default::Required, Range::ANY, "the distribution to sample";
         batch: usize = Default::Num(64.0), Range::between(2.0, 8192.0), "batch size K (pairs per step)";
         steps: usize = Default::Num(1000.0), Range::between(1.0, 10_000_000.0), "optimiser steps";
         lr: f64 = Default::Num(5e-4), Range::above(0.0), "Adam learning rate";

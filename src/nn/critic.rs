@@ -49,6 +49,17 @@ impl CriticSpec {
         )
     }
 
+    /// The encoders of x and y of a critic that embeds both sides (separable, bilinear); for a
+    /// shared one, the same encoder twice.
+    pub fn encoders(&self) -> Option<(&EncoderRef, &EncoderRef)> {
+        match self {
+            CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } => Some((g, h)),
+            CriticSpec::Concat { .. } | CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => {
+                None
+            }
+        }
+    }
+
     /// Checks that the critic fits data of the given widths; the message says what does not.
     pub fn check_shapes(&self, dim_x: usize, dim_y: usize) -> std::result::Result<(), String> {
         if let CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } = self {

@@ -62,6 +62,16 @@ impl EncoderSpec {
         }
     }
 
+    /// Whether the encoder is a bijection of its input space (it keeps all information).
+    pub fn invertible(&self) -> bool {
+        match self {
+            EncoderSpec::Identity
+            | EncoderSpec::Coupling { .. }
+            | EncoderSpec::InvertibleLinear => true,
+            EncoderSpec::Mlp { .. } => false,
+        }
+    }
+
     /// The output width for a given input width.
     pub fn out_width(&self, input: usize) -> usize {
         match self {

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod critic;
 pub mod encoder;
+pub mod frozen;
 mod layers;
 pub mod probe;
 

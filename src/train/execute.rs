@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
 use super::probe::probe_value;
+use super::realise::{realise_probe, realise_run, Unrealised};
 use super::Cancel;
 use crate::dist::{self, staircase};
 use crate::ir::{
@@ -328,7 +329,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
 fn guarded_job(
     program: &Program,
     opts: &ExecOptions,
-    spec: &RunSpec,
+    spec: &Arc<RunSpec>,
     work: &Work,
     seed: usize,
 ) -> JobOut {
@@ -350,18 +351,30 @@ fn guarded_job(
     }
 }
 
-/// Runs one seed of one run and produces its estimates.
+/// Runs one seed of one run (realising `encode(...)` data first) and produces its estimates.
 fn run_job(
     program: &Program,
     opts: &ExecOptions,
-    spec: &RunSpec,
+    spec: &Arc<RunSpec>,
     work: &Work,
     seed: usize,
 ) -> JobOut {
-    let out = JobOut::new(spec.name.clone(), seed);
+    let mut out = JobOut::new(spec.name.clone(), seed);
+    let spec = match realise_run(spec, opts, seed) {
+        Ok(s) => s,
+        Err(Unrealised::Interrupted) => {
+            out.interrupted = true;
+            return out;
+        }
+        Err(Unrealised::Failed(reason)) => {
+            out.fail_all(work, &reason);
+            out.failure = Some(reason);
+            return out;
+        }
+    };
     match &spec.method {
-        Method::Nonparam(np) => nonparam_job(out, opts, spec, np, &work.estimates),
-        Method::Train(_) => train_job(out, program, opts, spec, work),
+        Method::Nonparam(np) => nonparam_job(out, opts, &spec, np, &work.estimates),
+        Method::Train(_) => train_job(out, program, opts, &spec, work),
     }
 }
 
@@ -398,7 +411,7 @@ fn train_job(
     mut out: JobOut,
     program: &Program,
     opts: &ExecOptions,
-    spec: &RunSpec,
+    spec: &Arc<RunSpec>,
     work: &Work,
 ) -> JobOut {
     let seed = out.seed;
@@ -449,13 +462,20 @@ fn train_job(
         out.estimates.push((i, r));
     }
     for &i in &work.probes {
-        let r = probe_value(
-            &program.probes[i],
-            Some(&trained.critic),
-            opts.file_seed,
-            seed,
-            &opts.device,
-        );
+        let r = match realise_probe(&program.probes[i], Some(spec), opts, seed) {
+            Ok(p) => probe_value(
+                &p,
+                Some(&trained.critic),
+                opts.file_seed,
+                seed,
+                &opts.device,
+            ),
+            Err(Unrealised::Interrupted) => {
+                out.interrupted = true;
+                return out;
+            }
+            Err(Unrealised::Failed(reason)) => Err(reason),
+        };
         out.probes.push((i, r));
     }
     out.trace = trained.trace;
@@ -469,7 +489,11 @@ fn data_probe_job(program: &Program, opts: &ExecOptions, i: usize, seed: usize) 
     let r = if opts.cancel.is_cancelled() {
         Err("interrupted".into())
     } else {
-        probe_value(spec, None, opts.file_seed, seed, &opts.device)
+        match realise_probe(spec, None, opts, seed) {
+            Ok(p) => probe_value(&p, None, opts.file_seed, seed, &opts.device),
+            Err(Unrealised::Interrupted) => Err("interrupted".into()),
+            Err(Unrealised::Failed(reason)) => Err(reason),
+        }
     };
     let mut out = JobOut::new(spec.label.clone(), seed);
     out.seconds = start.elapsed().as_secs_f64();

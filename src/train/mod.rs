@@ -9,6 +9,7 @@ mod eval;
 mod execute;
 mod fit;
 mod probe;
+mod realise;
 
 pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
