@@ -226,3 +226,13 @@ fn encoded_data_is_the_embeddings_of_the_data() {
     let encoded = seeds("accuracy(data: encode(clean, with: enc)");
     assert_eq!(direct, encoded);
 }
+
+/// `negatives: N` against an independent number: with nothing for a momentum encoder to lag
+/// behind, K = 4 plus 252 queued keys trains the critic that K = 256 trains.
+#[test]
+fn a_queue_of_negatives_stands_in_for_a_larger_batch() {
+    let r = run("tests/fixtures/queue.mica", 0);
+    for c in &r.claims {
+        assert_eq!(c.verdict, Verdict::Verified, "{}: {:?}", c.title, c.reason);
+    }
+}

@@ -1,5 +1,7 @@
 //! InfoNCE (van den Oord et al. 2018): mean_i(s_ii - logsumexp_j s_ij) + ln K. At most ln K
-//! for every critic.
+//! for every critic. With extra negatives (a queue), each of the K rows scores M >= K
+//! candidates whose first K are the batch's own (positive on the diagonal): the same formula
+//! with ln M, at most ln M.
 
 use candle_core::{Result, Tensor, D};
 
@@ -14,9 +16,9 @@ impl Bound for InfoNce {
     }
 
     fn estimate(&self, s: &Tensor) -> Result<Tensor> {
-        let k = s.dim(0)?;
+        let m = s.dim(1)?;
         let lse = s.log_sum_exp(D::Minus1)?;
-        (diagonal(s)? - lse)?.mean_all()? + (k as f64).ln()
+        (diagonal(s)? - lse)?.mean_all()? + (m as f64).ln()
     }
 
     fn ceiling(&self, k: usize) -> Option<f64> {
@@ -45,6 +47,16 @@ mod tests {
         let s = Tensor::new(&[[1f32, 0.], [2., 3.]], &Device::Cpu).unwrap();
         let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
         assert!((v as f64 - 0.379885).abs() < 1e-5, "{v}");
+    }
+
+    /// Two rows against four candidates (two of them queued negatives), by hand:
+    /// s = [[1, 0, 0, 0], [0, 2, 0, 0]]: row 0: 1 - ln(e + 3) = -0.743668; row 1:
+    /// 2 - ln(e^2 + 3) = -0.340742; mean + ln 4 = -0.542205 + 1.386294 = 0.844089.
+    #[test]
+    fn extra_negatives_by_hand() {
+        let s = Tensor::new(&[[1f32, 0., 0., 0.], [0., 2., 0., 0.]], &Device::Cpu).unwrap();
+        let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
+        assert!((v as f64 - 0.844089).abs() < 1e-5, "{v}");
     }
 
     /// A critic that puts all its mass on the diagonal reaches ln K and no more.

@@ -100,11 +100,11 @@ pub fn shift_rows(s: &Tensor, log_baseline: Option<&Tensor>) -> Result<Tensor> {
     }
 }
 
-/// The diagonal of a square matrix, as a vector.
+/// The diagonal of a K x M matrix (M >= K), as a vector of K entries.
 pub fn diagonal(s: &Tensor) -> Result<Tensor> {
-    let k = s.dim(0)?;
-    // Elements 0, K+1, 2(K+1), ... of the flattened matrix.
-    let idx: Vec<u32> = (0..k as u32).map(|i| i * (k as u32 + 1)).collect();
+    let (k, m) = s.dims2()?;
+    // Elements 0, M+1, 2(M+1), ... of the flattened matrix.
+    let idx: Vec<u32> = (0..k as u32).map(|i| i * (m as u32 + 1)).collect();
     let idx = Tensor::from_vec(idx, k, s.device())?;
     s.flatten_all()?.index_select(&idx, 0)
 }

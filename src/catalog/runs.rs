@@ -38,6 +38,27 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
             ))
         })?;
     check_memory(&spec)?;
+    if spec.negatives.is_some() {
+        if spec.bound.name() != "infonce" {
+            return Err(ParamError::new(
+                ParamErrorKind::Conflict,
+                "negatives",
+                format!(
+                    "a queue of negatives extends InfoNCE's candidates; `{}` is not InfoNCE",
+                    spec.bound.name()
+                ),
+            )
+            .help("train with `infonce`, or drop `negatives:`"));
+        }
+        if spec.critic.encoders().is_none() {
+            return Err(ParamError::new(
+                ParamErrorKind::Conflict,
+                "negatives",
+                "a queue holds past x embeddings, and this critic has no encoder of x alone",
+            )
+            .help("use a separable(...) or bilinear(...) critic"));
+        }
+    }
     if spec.patience.is_some() && data.dist.stage_count() > 1 {
         return Err(ParamError::new(
             ParamErrorKind::Conflict,

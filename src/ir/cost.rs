@@ -49,7 +49,13 @@ impl TrainSpec {
     pub fn job_bytes(&self) -> f64 {
         let (dx, dy) = (self.data.dist.dim_x(), self.data.dist.dim_y());
         let pairs = (2 * self.batch).max(EVAL_CHUNK_PAIRS) as f64;
-        pairs * (dx + dy) as f64 * 12.0 + self.critic.training_bytes(dx, dy, self.batch)
+        // A queue of negatives widens the score matrix to K x (K + N) (four f32 tensors of
+        // it: scores, exponentials and their gradients) and holds N keys of up to the input's
+        // width.
+        let queue = self.negatives.map_or(0.0, |n| {
+            (n * self.batch) as f64 * 16.0 + (n * dx.max(dy)) as f64 * 4.0
+        });
+        pairs * (dx + dy) as f64 * 12.0 + self.critic.training_bytes(dx, dy, self.batch) + queue
     }
 
     /// Work of one seed: `steps` optimiser steps, then each estimate's held-out evaluation at
@@ -57,8 +63,9 @@ impl TrainSpec {
     fn seed_flops(&self, steps: usize, eval_batches: &[usize]) -> f64 {
         let (dx, dy) = (self.data.dist.dim_x(), self.data.dist.dim_y());
         let scores = |k: usize| SCORE_ENTRY_FLOPS * (k * k) as f64;
-        let training =
-            steps as f64 * (self.critic.step_flops(dx, dy, self.batch) + 3.0 * scores(self.batch));
+        let queued = SCORE_ENTRY_FLOPS * (self.batch * self.negatives.unwrap_or(0)) as f64;
+        let training = steps as f64
+            * (self.critic.step_flops(dx, dy, self.batch) + 3.0 * (scores(self.batch) + queued));
         let evaluation: f64 = eval_batches
             .iter()
             .map(|&k| {

@@ -55,6 +55,12 @@ typed_params! {
         /// Maximum global gradient norm, if clipping.
         clip: Option<f64> = Default::Optional, Range::above(0.0),
             "clip the global gradient norm to this value";
+        /// A queue of past x keys as extra negatives (MoCo): keys from a momentum copy of the x
+        /// encoder.
+        negatives: Option<usize> = Default::Optional, Range::between(1.0, 1_048_576.0),
+            "MoCo: InfoNCE against the batch's x keys and a queue of the last N, all from a momentum copy of the x encoder: K + N candidates per y, ceiling ln(K + N) (separable or bilinear critics)";
+        momentum: f64 = Default::Num(0.99), Range::half_open(0.0, 1.0),
+            "with `negatives:`, the key encoder's update k <- m k + (1 - m) q after each step";
         /// Early stopping: steps without a new best held-out trace estimate.
         patience: Option<usize> = Default::Optional, Range::between(1.0, 10_000_000.0),
             "early stopping: stop once the held-out trace (mean of its last 10 points) has not beaten its best for this many steps, and keep the best critic";

@@ -421,6 +421,50 @@ impl Critic {
         Ok(())
     }
 
+    /// The encoder of x (separable, bilinear), e.g. to copy as a momentum encoder.
+    pub fn x_encoder(&self) -> Option<&Encoder> {
+        match self {
+            Critic::Separable { g, .. } | Critic::Bilinear { g, .. } => Some(g),
+            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+        }
+    }
+
+    /// The keys of x as this critic scores them, computed by `encoder` (a momentum copy of
+    /// the critic's own x encoder), detached: normalised if the critic normalises.
+    pub fn keys(&self, encoder: &Encoder, x: &Tensor) -> Result<Tensor> {
+        let k = encoder.forward(x)?.detach();
+        match self {
+            Critic::Separable {
+                normalize: true, ..
+            } => l2_normalize(&k),
+            _ => Ok(k),
+        }
+    }
+
+    /// Scores of each y against given x keys (rows y_i, one column per key), for critics with
+    /// an encoder of x alone; `None` for others.
+    pub fn scores_against_keys(&self, y: &Tensor, keys: &Tensor) -> Result<Option<Tensor>> {
+        match self {
+            Critic::Separable {
+                g,
+                h,
+                temperature,
+                normalize,
+            } => {
+                let mut hy = h.as_ref().unwrap_or(g).forward(y)?;
+                if *normalize {
+                    hy = l2_normalize(&hy)?;
+                }
+                dot_scores(&hy, keys, *temperature).map(Some)
+            }
+            Critic::Bilinear { g, h, w } => {
+                let hy = h.as_ref().unwrap_or(g).forward(y)?;
+                hy.matmul(&w.as_tensor().t()?)?.matmul(&keys.t()?).map(Some)
+            }
+            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => Ok(None),
+        }
+    }
+
     /// The K x K score matrix `s[i][j] = f(x_j, y_i)` for x: K x dim_x and y: K x dim_y.
     pub fn scores(&self, x: &Tensor, y: &Tensor) -> Result<Tensor> {
         if let Some((gx, hy, t)) = self.separable_embeddings(x, y)? {

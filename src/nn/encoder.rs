@@ -294,6 +294,61 @@ impl Encoder {
         }
     }
 
+    /// The trainable variables, in creation order (the order `EncoderSpec::build` made them).
+    pub fn vars(&self) -> Vec<Var> {
+        match self {
+            Encoder::Identity => Vec::new(),
+            Encoder::Mlp { layers, .. } => layers
+                .iter()
+                .flat_map(|l| [l.weight.clone(), l.bias.clone()])
+                .collect(),
+            Encoder::Coupling { nets, .. } => nets
+                .iter()
+                .flatten()
+                .flat_map(|l| [l.weight.clone(), l.bias.clone()])
+                .collect(),
+            Encoder::InvertibleLinear { packed, .. } => vec![packed.clone()],
+        }
+    }
+
+    /// A copy with its own variables (same values), e.g. a momentum encoder.
+    pub fn deep_copy(&self) -> Result<Encoder> {
+        let fresh = |v: &Var| Var::from_tensor(&v.as_tensor().copy()?);
+        Ok(match self {
+            Encoder::Identity => Encoder::Identity,
+            Encoder::Mlp {
+                layers,
+                act,
+                layer_norm,
+            } => Encoder::Mlp {
+                layers: layers
+                    .iter()
+                    .map(|l| l.deep_copy())
+                    .collect::<Result<_>>()?,
+                act: *act,
+                layer_norm: *layer_norm,
+            },
+            Encoder::Coupling { nets, split } => Encoder::Coupling {
+                nets: nets
+                    .iter()
+                    .map(|[a, b]| Ok([a.deep_copy()?, b.deep_copy()?]))
+                    .collect::<Result<_>>()?,
+                split: *split,
+            },
+            Encoder::InvertibleLinear {
+                packed,
+                lower,
+                upper,
+                eye,
+            } => Encoder::InvertibleLinear {
+                packed: fresh(packed)?,
+                lower: lower.clone(),
+                upper: upper.clone(),
+                eye: eye.clone(),
+            },
+        })
+    }
+
     /// The inverse of an invertible encoder (identity for identity); `None` for an mlp.
     pub fn inverse(&self, z: &Tensor) -> Option<Result<Tensor>> {
         match self {

@@ -56,4 +56,12 @@ impl Linear {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias)
     }
+
+    /// A copy with its own variables (same values).
+    pub fn deep_copy(&self) -> Result<Self> {
+        Ok(Linear {
+            weight: Var::from_tensor(&self.weight.as_tensor().copy()?)?,
+            bias: Var::from_tensor(&self.bias.as_tensor().copy()?)?,
+        })
+    }
 }

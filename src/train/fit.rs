@@ -107,6 +107,16 @@ pub fn fit(
     let mut stopper = spec_t.patience.map(EarlyStopping::new);
     let mut stopped_at = None;
     let mut interrupted = false;
+    // With a queue of negatives: past x keys, newest first, at most `negatives` of them, from
+    // a momentum copy of the x encoder (MoCo, He et al. 2020).
+    let mut queue: Option<Tensor> = None;
+    let momentum = match spec_t.negatives {
+        Some(_) => match critic.x_encoder() {
+            Some(g) => Some(g.deep_copy()?),
+            None => candle_core::bail!("a queue of negatives needs a separable or bilinear critic"),
+        },
+        None => None,
+    };
     for step in 0..steps {
         if cancel.is_cancelled() {
             interrupted = true;
@@ -117,7 +127,23 @@ pub fn fit(
         let batch = now.sample(spec_t.batch, &mut train_rng);
         let (x, y) = to_tensors(&batch, device)?;
         let log_b = baseline.as_ref().map(|b| b.forward(&y)).transpose()?;
-        let loss = bound.loss(&critic.scores(&x, &y)?, log_b.as_ref(), &mut state)?;
+        let scores = match (&momentum, spec_t.negatives) {
+            (Some(key_encoder), Some(n)) => {
+                // MoCo: the batch's own x keys (positives on the diagonal) then the queue.
+                let keys = critic.keys(key_encoder, &x)?;
+                let columns = match &queue {
+                    Some(q) => Tensor::cat(&[&keys, q], 0)?,
+                    None => keys.clone(),
+                };
+                let Some(s) = critic.scores_against_keys(&y, &columns)? else {
+                    candle_core::bail!("a queue of negatives needs a separable or bilinear critic")
+                };
+                queue = Some(enqueue(keys, queue.take(), n)?);
+                s
+            }
+            _ => critic.scores(&x, &y)?,
+        };
+        let loss = bound.loss(&scores, log_b.as_ref(), &mut state)?;
         let record = step % every == 0 || step + 1 == steps;
         if record || step % 50 == 0 {
             let l: f32 = loss.to_scalar()?;
@@ -149,6 +175,9 @@ pub fn fit(
             clip_gradients(&mut grads, &params.vars, max_norm)?;
         }
         opt.step(&grads)?;
+        if let (Some(key_encoder), Some(g)) = (&momentum, critic.x_encoder()) {
+            follow(key_encoder, g, spec_t.momentum)?;
+        }
         steps_done = step + 1;
     }
     // Early stopping keeps the parameters of the best held-out estimate.
@@ -165,6 +194,29 @@ pub fn fit(
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
     })
+}
+
+/// Moves each of the momentum encoder's variables toward the trained one's:
+/// k <- m k + (1 - m) q.
+fn follow(key_encoder: &crate::nn::Encoder, trained: &crate::nn::Encoder, m: f64) -> Result<()> {
+    for (k, q) in key_encoder.vars().iter().zip(trained.vars()) {
+        k.set(&((k.as_tensor() * m)? + (q.as_tensor() * (1.0 - m))?)?)?;
+    }
+    Ok(())
+}
+
+/// The queue with this batch's keys in front, cut to its `n` newest rows.
+fn enqueue(keys: Tensor, queue: Option<Tensor>, n: usize) -> Result<Tensor> {
+    let all = match queue {
+        Some(q) => Tensor::cat(&[&keys, &q], 0)?,
+        None => keys,
+    };
+    let rows = all.dim(0)?;
+    if rows > n {
+        all.narrow(0, 0, n)
+    } else {
+        Ok(all)
+    }
 }
 
 /// AdamW with the run's settings (plain Adam at weight decay 0).
@@ -272,4 +324,51 @@ fn clip_gradients(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod queue_tests {
+    use super::*;
+    use crate::nn::{EncoderSpec, Params};
+
+    /// The queue keeps the newest keys first and at most n rows.
+    #[test]
+    fn enqueue_keeps_the_newest_n() {
+        let d = Device::Cpu;
+        let a = Tensor::new(&[[1f32], [2.]], &d).unwrap();
+        let b = Tensor::new(&[[3f32], [4.]], &d).unwrap();
+        let q = enqueue(a, None, 3).unwrap();
+        let q = enqueue(b, Some(q), 3).unwrap();
+        let v: Vec<Vec<f32>> = q.to_vec2().unwrap();
+        assert_eq!(v, vec![vec![3.0], vec![4.0], vec![1.0]]);
+    }
+
+    /// A momentum copy starts equal, owns its variables (changing the trained encoder does
+    /// not change it), and follows k <- m k + (1 - m) q.
+    #[test]
+    fn momentum_encoder_follows_by_the_rule() {
+        let spec = EncoderSpec::Mlp {
+            hidden: vec![3],
+            out: 2,
+            act: crate::nn::Activation::Relu,
+            layer_norm: false,
+        };
+        let mut params = Params::default();
+        let mut rng = dist::stream(0, 0, "test");
+        let g = spec.build(2, &mut rng, &Device::Cpu, &mut params).unwrap();
+        let k = g.deep_copy().unwrap();
+        let before: Vec<f32> = k.vars()[0].flatten_all().unwrap().to_vec1().unwrap();
+        let q0: Vec<f32> = g.vars()[0].flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(before, q0);
+        let moved = (g.vars()[0].as_tensor() + 1.0).unwrap();
+        g.vars()[0].set(&moved).unwrap();
+        let still: Vec<f32> = k.vars()[0].flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(still, before, "the copy shares no storage");
+        follow(&k, &g, 0.9).unwrap();
+        let after: Vec<f32> = k.vars()[0].flatten_all().unwrap().to_vec1().unwrap();
+        for (a, b) in after.iter().zip(&before) {
+            // 0.9 b + 0.1 (b + 1) = b + 0.1
+            assert!((a - (b + 0.1)).abs() < 1e-6, "{after:?} {before:?}");
+        }
+    }
 }
