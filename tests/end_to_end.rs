@@ -222,9 +222,15 @@ fn encoded_data_is_the_embeddings_of_the_data() {
     for (a, b) in through.iter().zip(&raw) {
         assert!((a - b).abs() < 1e-3, "{through:?} vs {raw:?}");
     }
-    let direct = seeds("accuracy(enc, on: clean");
-    let encoded = seeds("accuracy(data: encode(clean, with: enc)");
+    let direct = seeds("accuracy(enc, on: clean, train");
+    let encoded = seeds("accuracy(data: encode(clean, with: enc), seeds");
     assert_eq!(direct, encoded);
+    let below = seeds("accuracy(enc, on: clean, head: 1");
+    assert_eq!(
+        below,
+        seeds("accuracy(data: encode(clean, with: enc, head: 1)")
+    );
+    assert_ne!(below, direct, "the hidden layer is another representation");
 }
 
 /// `negatives: N` against an independent number: with nothing for a momentum encoder to lag

@@ -17,6 +17,8 @@ typed_params! {
             "the inputs to embed (same widths as the run's data)";
         with: Arc<RunSpec> = Default::Required, Range::ANY,
             "a trained run whose critic embeds both sides (separable or bilinear)";
+        head: usize = Default::Num(0.0), Range::between(0.0, 64.0),
+            "embed with the encoders below their last `head` layers (a projection head; mlp encoders)";
     }
 }
 
@@ -26,9 +28,13 @@ pub static ENCODE: Entry = Entry::constructor(
     "the embeddings (g(x), h(y)) of data through the frozen encoders of a trained run, seed by seed (seed i uses the run's seed i); labels kept; its MI is the data's when both encoders are invertible, unknown otherwise",
     EncodeArgs::PARAMS,
     |args| {
-        let EncodeArgs { data, with: run } = EncodeArgs::read(args)?;
-        let encoders = run.train().and_then(|t| t.critic.encoders());
-        let Some((g, h)) = encoders else {
+        let EncodeArgs {
+            data,
+            with: run,
+            head,
+        } = EncodeArgs::read(args)?;
+        let critic = run.train().map(|t| &t.critic);
+        let Some((g, h)) = critic.and_then(|c| c.encoders()) else {
             return Err(ParamError::new(
                 ParamErrorKind::Conflict,
                 "with",
@@ -48,9 +54,18 @@ pub static ENCODE: Entry = Entry::constructor(
                 ),
             ));
         }
+        let (dim_x, dim_y) = critic
+            .map(|c| c.trunk_widths(dx, dy, head))
+            .transpose()
+            .map_err(|why| {
+                ParamError::new(ParamErrorKind::Conflict, "head", why)
+                    .help("`head: N` cuts the last N layers off an mlp encoder; use fewer")
+            })?
+            .unwrap_or((dx, dy));
         Ok(Value::Data(DataDecl::new(Encoded {
-            dim_x: g.spec.out_width(dx),
-            dim_y: h.spec.out_width(dy),
+            head,
+            dim_x,
+            dim_y,
             invertible: g.spec.invertible() && h.spec.invertible(),
             base: data.0,
             run,

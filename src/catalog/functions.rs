@@ -86,6 +86,8 @@ typed_params! {
             "linear (multinomial logistic regression) or knn (majority of the k nearest)",
             as Ty::Choice(&["linear", "knn"]);
         k: usize = Default::Num(5.0), Range::between(1.0, 1000.0), "neighbours of a knn probe";
+        head: usize = Default::Num(0.0), Range::between(0.0, 64.0),
+            "read the representation below the encoder's last `head` layers (a projection head; mlp encoders)";
         train: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
             "labelled pairs the probe is fit on";
         test: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
@@ -111,6 +113,8 @@ typed_params! {
         run: Arc<RunSpec> = Default::Required, Range::ANY,
             "a trained run whose critic is separable or bilinear";
         t: f64 = Default::Num(2.0), Range::above(0.0), "uniformity's temperature (Wang & Isola: 2)";
+        head: usize = Default::Num(0.0), Range::between(0.0, 64.0),
+            "read the representation below the encoder's last `head` layers (a projection head; mlp encoders)";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 20_000.0),
             "fresh pairs the embeddings are measured on";
     }
@@ -136,6 +140,8 @@ typed_params! {
         run: Arc<RunSpec> = Default::Required, Range::ANY,
             "a trained run whose critic is separable or bilinear";
         k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "KSG neighbours";
+        head: usize = Default::Num(0.0), Range::between(0.0, 64.0),
+            "read the representation below the encoder's last `head` layers (a projection head; mlp encoders)";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 200_000.0),
             "fresh pairs embedded and estimated on";
         on: Option<RunData> = Default::Optional, Range::ANY,

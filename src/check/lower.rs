@@ -228,14 +228,28 @@ impl Checker<'_> {
             ProbeModel::Linear => String::new(),
             ProbeModel::Knn(k) => format!(", model: knn, k: {k}"),
         };
+        let head = match &source {
+            ProbeSource::Run(r) => self.head(r, a.head, &matched)?,
+            ProbeSource::Data { .. } if a.head > 0 => {
+                conflict(
+                    self,
+                    "head",
+                    "raw data has no encoder to cut a head off".into(),
+                    "`head:` reads a run's representation below its projection head",
+                );
+                return None;
+            }
+            ProbeSource::Data { .. } => String::new(),
+        };
         let probe = ProbeSpec {
             source,
             measure: Measure::Accuracy(model),
             train: a.train,
             test: a.test,
             on: a.on.clone().map(|d| d.0),
+            head: a.head,
             label: format!(
-                "accuracy({what}{model_text}, train: {}, test: {})",
+                "accuracy({what}{model_text}{head}, train: {}, test: {})",
                 a.train, a.test
             ),
         };
@@ -277,6 +291,30 @@ impl Checker<'_> {
             help: Some(help.into()),
         });
         None
+    }
+
+    /// Checks that `head` layers can be cut off the run's encoders; the label's `, head: N`
+    /// (empty for 0).
+    fn head(&mut self, run: &RunSpec, head: usize, matched: &crate::ir::Args) -> Option<String> {
+        if head == 0 {
+            return Some(String::new());
+        }
+        let data = &run.data().dist;
+        let widths = run
+            .train()
+            .map(|t| t.critic.trunk_widths(data.dim_x(), data.dim_y(), head));
+        match widths {
+            Some(Ok(_)) => Some(format!(", head: {head}")),
+            Some(Err(why)) => {
+                self.errors.push(CheckError::Conflict {
+                    message: format!("`{}`: {why}", run.name),
+                    span: matched.span("head").into(),
+                    help: Some("`head: N` cuts the last N layers off an mlp encoder (e.g. `mlp(hidden: [64, 32], out: 8)` with `head: 1` reads its 32-wide hidden layer); use fewer".into()),
+                });
+                None
+            }
+            None => None,
+        }
     }
 
     /// How a probe's label names data: its declared name, or the text that made it inline.
@@ -342,8 +380,9 @@ impl Checker<'_> {
             Some(on) => format!(", on: {}", self.data_text(on, matched.span("on"))),
             None => String::new(),
         };
+        let head = self.head(&run, a.head, &matched)?;
         let label = format!(
-            "embedding_mi({}{on_text}, k: {}, samples: {})",
+            "embedding_mi({}{on_text}{head}, k: {}, samples: {})",
             run.name, a.k, a.samples
         );
         Some(self.probe_quantity(ProbeSpec {
@@ -352,6 +391,7 @@ impl Checker<'_> {
             train: 0,
             test: a.samples,
             on: a.on.map(|d| d.0),
+            head: a.head,
             label,
         }))
     }
@@ -373,6 +413,7 @@ impl Checker<'_> {
             "has no encoders whose embeddings could be measured",
             "measure a run whose critic is separable(...) or bilinear(...)",
         )?;
+        let head = self.head(&run, a.head, &matched)?;
         let (measure, what) = if uniform {
             (
                 Measure::Uniform(a.t),
@@ -387,7 +428,8 @@ impl Checker<'_> {
             train: 0,
             test: a.samples,
             on: None,
-            label: format!("{what}, samples: {})", a.samples),
+            head: a.head,
+            label: format!("{what}{head}, samples: {})", a.samples),
         }))
     }
 

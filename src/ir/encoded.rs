@@ -27,6 +27,9 @@ pub struct Encoded {
     pub base: DataRef,
     /// A trained run whose critic embeds both sides (separable or bilinear).
     pub run: Arc<RunSpec>,
+    /// Layers cut off the end of the encoders (a projection head): the representation is
+    /// what the head read.
+    pub head: usize,
     pub dim_x: usize,
     pub dim_y: usize,
     /// Both encoders are invertible (identity, coupling, invertible_linear): then

@@ -74,6 +74,8 @@ pub struct ProbeSpec {
     /// Labelled data a run's frozen encoder is applied to instead of the run's own (e.g.
     /// clean inputs for an encoder trained on noisy views); same x width.
     pub on: Option<DataRef>,
+    /// Layers cut off the end of the run's encoders before reading them (a projection head).
+    pub head: usize,
     /// e.g. `accuracy(enc, model: knn)`
     pub label: String,
 }

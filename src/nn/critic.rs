@@ -60,6 +60,34 @@ impl CriticSpec {
         }
     }
 
+    /// Widths of the representations of x and y with the last `head` layers of each encoder
+    /// cut off (a projection head); the message says why they cannot be cut.
+    pub fn trunk_widths(
+        &self,
+        dim_x: usize,
+        dim_y: usize,
+        head: usize,
+    ) -> std::result::Result<(usize, usize), String> {
+        let Some((g, h)) = self.encoders() else {
+            return Err("the critic has no encoders".into());
+        };
+        let width = |e: &EncoderRef, d: usize| {
+            e.spec.trunk_width(d, head).ok_or_else(|| {
+                format!(
+                    "{} has {} layer{}, so there is no head of {head} to cut off",
+                    enc_name(e),
+                    e.spec.layer_widths().len(),
+                    if e.spec.layer_widths().len() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    }
+                )
+            })
+        };
+        Ok((width(g, dim_x)?, width(h, dim_y)?))
+    }
+
     /// Checks that the critic fits data of the given widths; the message says what does not.
     pub fn check_shapes(&self, dim_x: usize, dim_y: usize) -> std::result::Result<(), String> {
         if let CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } = self {
@@ -419,6 +447,38 @@ impl Critic {
             row0 += len;
         }
         Ok(())
+    }
+
+    /// The critic whose encoders are cut below their last `head` layers (a projection head),
+    /// for reading representations; `None` if an encoder has no more than `head` layers, or
+    /// the critic has no encoders.
+    pub fn without_head(&self, head: usize) -> Option<Critic> {
+        if head == 0 {
+            return Some(self.clone());
+        }
+        let cut = |h: &Option<Encoder>| match h {
+            Some(e) => e.without_head(head).map(Some),
+            None => Some(None),
+        };
+        match self {
+            Critic::Separable {
+                g,
+                h,
+                temperature,
+                normalize,
+            } => Some(Critic::Separable {
+                g: g.without_head(head)?,
+                h: cut(h)?,
+                temperature: *temperature,
+                normalize: *normalize,
+            }),
+            Critic::Bilinear { g, h, w } => Some(Critic::Bilinear {
+                g: g.without_head(head)?,
+                h: cut(h)?,
+                w: w.clone(),
+            }),
+            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+        }
     }
 
     /// The encoder of x (separable, bilinear), e.g. to copy as a momentum encoder.

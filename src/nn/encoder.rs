@@ -72,6 +72,21 @@ impl EncoderSpec {
         }
     }
 
+    /// The representation's width for a given input width with the last `head` layers cut
+    /// off; `None` when the encoder has no more than `head` layers to cut.
+    pub fn trunk_width(&self, input: usize, head: usize) -> Option<usize> {
+        if head == 0 {
+            return Some(self.out_width(input));
+        }
+        match self {
+            EncoderSpec::Mlp { .. } => {
+                let widths = self.layer_widths();
+                (widths.len() > head).then(|| widths[widths.len() - 1 - head])
+            }
+            _ => None,
+        }
+    }
+
     /// The output width for a given input width.
     pub fn out_width(&self, input: usize) -> usize {
         match self {
@@ -185,6 +200,7 @@ impl EncoderSpec {
                     layers,
                     act: *act,
                     layer_norm: *layer_norm,
+                    trunk: false,
                 })
             }
         }
@@ -227,6 +243,9 @@ pub enum Encoder {
         layers: Vec<Linear>,
         act: Activation,
         layer_norm: bool,
+        /// The last layer is activated too: a trunk whose head was cut off (its output is a
+        /// hidden layer's).
+        trunk: bool,
     },
     /// Layer i adds net i of one half to the other (even i: the first half to the second).
     Coupling {
@@ -265,11 +284,12 @@ impl Encoder {
                 layers,
                 act,
                 layer_norm,
+                trunk,
             } => {
                 let mut h = x.clone();
                 for (i, l) in layers.iter().enumerate() {
                     h = l.forward(&h)?;
-                    if i + 1 < layers.len() {
+                    if i + 1 < layers.len() || *trunk {
                         if *layer_norm {
                             h = normalise_rows(&h)?;
                         }
@@ -311,6 +331,30 @@ impl Encoder {
         }
     }
 
+    /// The encoder without its last `head` layers (a projection head): the trunk whose output,
+    /// the activated hidden layer the head read, is the representation (as in SimCLR). Shares
+    /// the variables. `head = 0` is the encoder itself; `None` when there are not more layers
+    /// than `head` (only an mlp has layers to cut).
+    pub fn without_head(&self, head: usize) -> Option<Encoder> {
+        if head == 0 {
+            return Some(self.clone());
+        }
+        match self {
+            Encoder::Mlp {
+                layers,
+                act,
+                layer_norm,
+                ..
+            } if layers.len() > head => Some(Encoder::Mlp {
+                layers: layers[..layers.len() - head].to_vec(),
+                act: *act,
+                layer_norm: *layer_norm,
+                trunk: true,
+            }),
+            _ => None,
+        }
+    }
+
     /// A copy with its own variables (same values), e.g. a momentum encoder.
     pub fn deep_copy(&self) -> Result<Encoder> {
         let fresh = |v: &Var| Var::from_tensor(&v.as_tensor().copy()?);
@@ -320,6 +364,7 @@ impl Encoder {
                 layers,
                 act,
                 layer_norm,
+                trunk,
             } => Encoder::Mlp {
                 layers: layers
                     .iter()
@@ -327,6 +372,7 @@ impl Encoder {
                     .collect::<Result<_>>()?,
                 act: *act,
                 layer_norm: *layer_norm,
+                trunk: *trunk,
             },
             Encoder::Coupling { nets, split } => Encoder::Coupling {
                 nets: nets
@@ -500,6 +546,39 @@ mod size_tests {
                 (b[0] - r[0]).abs() < 1e-4 && (b[1] - r[1]).abs() < 1e-4,
                 "{back:?}"
             );
+        }
+    }
+
+    /// Cutting a head of one layer off mlp(hidden: [3], out: 2) leaves relu(W1 x + b1), the
+    /// 3-wide activated hidden layer, computed here by hand from the weights; two layers
+    /// cannot be cut off a two-layer mlp, and only an mlp has a head.
+    #[test]
+    fn without_head_reads_the_activated_hidden_layer() {
+        let spec = EncoderSpec::Mlp {
+            hidden: vec![3],
+            out: 2,
+            act: Activation::Relu,
+            layer_norm: false,
+        };
+        let mut params = Params::default();
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let enc = spec.build(2, &mut rng, &Device::Cpu, &mut params).unwrap();
+        let trunk = enc.without_head(1).unwrap();
+        assert_eq!(spec.trunk_width(2, 1), Some(3));
+        assert_eq!(spec.trunk_width(2, 2), None);
+        assert!(enc.without_head(2).is_none());
+        assert!(Encoder::Identity.without_head(1).is_none());
+        let x = [0.5f32, -1.5];
+        let z: Vec<Vec<f32>> = trunk
+            .forward(&Tensor::new(&[x], &Device::Cpu).unwrap())
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        let w: Vec<Vec<f32>> = params.vars[0].as_tensor().to_vec2().unwrap();
+        let b: Vec<f32> = params.vars[1].as_tensor().to_vec1().unwrap();
+        for j in 0..3 {
+            let want = (w[j][0] * x[0] + w[j][1] * x[1] + b[j]).max(0.0);
+            assert!((z[0][j] - want).abs() < 1e-6, "{z:?}");
         }
     }
 }

@@ -463,13 +463,10 @@ fn train_job(
     }
     for &i in &work.probes {
         let r = match realise_probe(&program.probes[i], Some(spec), opts, seed) {
-            Ok(p) => probe_value(
-                &p,
-                Some(&trained.critic),
-                opts.file_seed,
-                seed,
-                &opts.device,
-            ),
+            Ok(p) => match trained.critic.without_head(p.head) {
+                Some(critic) => probe_value(&p, Some(&critic), opts.file_seed, seed, &opts.device),
+                None => Err(format!("`{}`: no head of {} to cut off", p.label, p.head)),
+            },
             Err(Unrealised::Interrupted) => {
                 out.interrupted = true;
                 return out;

@@ -48,11 +48,15 @@ pub fn realise(data: &DataRef, opts: &ExecOptions, seed: usize) -> Result<DataRe
         return Err(what(format!("diverged: {d}")));
     }
     let base = realise(&enc.base, opts, seed)?;
+    let critic = trained
+        .critic
+        .without_head(enc.head)
+        .ok_or_else(|| what(format!("has no head of {} to cut off", enc.head)))?;
     Ok(Arc::new(DataDecl {
         name: data.name.clone(),
         dist: Arc::new(Frozen::new(
             base.dist.clone(),
-            trained.critic,
+            critic,
             opts.device.clone(),
             (enc.dim_x, enc.dim_y),
             enc.invertible,
