@@ -242,3 +242,13 @@ fn a_queue_of_negatives_stands_in_for_a_larger_batch() {
         assert_eq!(c.verdict, Verdict::Verified, "{}: {:?}", c.title, c.reason);
     }
 }
+
+/// `project(d, dim:)` keeps the truth, the pointwise MI (through its left inverse) and the
+/// labels: KSG, the oracle critic and a probe agree with the unprojected distribution.
+#[test]
+fn a_random_projection_keeps_the_truth_and_the_labels() {
+    let r = run("tests/fixtures/project.mica", 0);
+    for c in &r.claims {
+        assert_eq!(c.verdict, Verdict::Verified, "{}: {:?}", c.title, c.reason);
+    }
+}

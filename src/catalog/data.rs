@@ -15,7 +15,7 @@ use crate::dist::independent::Independent;
 use crate::dist::multinormal::{Covariance, GaussianBlocks};
 use crate::dist::staircase::Staircase;
 use crate::dist::student::Student;
-use crate::dist::transform::{named_map, Map, Side, Transformed};
+use crate::dist::transform::{named_map, Map, Projection, Side, Transformed};
 use crate::dist::{DataDecl, DataRef, Distribution};
 use crate::ir::{
     typed_params, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
@@ -345,6 +345,59 @@ typed_params! {
         shift: f64 = Default::Num(0.0), Range::ANY, "offset";
     }
 }
+
+typed_params! {
+    pub struct ProjectArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to project",
+            as Ty::Choice(&["x", "y", "both"]);
+        dim: usize = Default::Required, Range::between(1.0, 100_000.0),
+            "width after projection (at least the variable's own)";
+        seed: usize = Default::Num(0.0), Range::between(0.0, 1e9),
+            "which fixed random matrix (the same seed, the same matrix)";
+    }
+}
+
+pub static PROJECT: Entry = Entry::constructor(
+    "project",
+    Kind::Data,
+    "v -> A v with a fixed random matrix A (entries N(0, 1/d), drawn from `seed`) into `dim` >= d coordinates: high-dimensional inputs on a d-dimensional subspace; MI unchanged (A is injective)",
+    ProjectArgs::PARAMS,
+    |args| {
+        let a = ProjectArgs::read(args)?;
+        let (on_x, on_y) = (a.on != "y", a.on != "x");
+        let side = |on: bool, d: usize, tag: &str| -> Result<Side, ParamError> {
+            if !on {
+                return Ok(Side::Same);
+            }
+            if a.dim < d {
+                return Err(ParamError::new(
+                    ParamErrorKind::Shape,
+                    "dim",
+                    format!("a projection into {} coordinates cannot keep {d} (it must be injective)", a.dim),
+                )
+                .help(format!("use `dim: {d}` or more")));
+            }
+            let mut rng = crate::dist::stream(a.seed as u64, 0, &format!("project/{tag}"));
+            Projection::random(d, a.dim, &mut rng)
+                .map(|p| Side::Projected(Arc::new(p)))
+                .ok_or_else(|| {
+                    ParamError::new(
+                        ParamErrorKind::OutOfRange,
+                        "seed",
+                        "this seed draws a matrix too close to singular",
+                    )
+                    .help("use another seed")
+                })
+        };
+        let (dx, dy) = (a.data.dist.dim_x(), a.data.dist.dim_y());
+        value(Transformed {
+            x: side(on_x, dx, "x")?,
+            y: side(on_y, dy, "y")?,
+            base: a.data,
+        })
+    },
+);
 
 /// `base` with `map` applied to the side(s) `on` names.
 fn transformed(base: DataRef, on: &str, map: Map) -> Result<Value, ParamError> {

@@ -41,6 +41,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::SWISS_ROLL,
     &data::POWER,
     &data::RESCALE,
+    &data::PROJECT,
     &data::PAIR,
     &data::DUPLICATE_X,
     &data::APPEND_FUNCTION_OF_Y,

@@ -145,7 +145,7 @@ impl Map {
 /// How one side (X or Y) of a base distribution is seen: unchanged, through a map, or with a
 /// deterministic copy beside it. Each is injective with a left inverse, so the MI and the
 /// pointwise MI are the base's.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Side {
     Same,
     /// `map(v)`
@@ -154,6 +154,66 @@ pub enum Side {
     Duplicated,
     /// `[v, map(v)]` (append_function_of_y)
     Appended(Map),
+    /// `A v` for a fixed random matrix A of full column rank into a wider space (`project`).
+    Projected(std::sync::Arc<Projection>),
+}
+
+/// A fixed linear map from d to `out` >= d coordinates with full column rank, and its left
+/// inverse (A^T A)^-1 A^T.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub d: usize,
+    pub out: usize,
+    /// out x d, row-major.
+    a: Vec<f64>,
+    /// d x out, row-major.
+    left_inverse: Vec<f64>,
+}
+
+impl Projection {
+    /// Entries drawn i.i.d. N(0, 1/d) from `rng`; `None` if A^T A is singular (probability 0
+    /// for out >= d; a draw that comes close is refused rather than used).
+    pub fn random(d: usize, out: usize, rng: &mut Rng) -> Option<Projection> {
+        use rand_distr::Distribution as _;
+        let normal = rand_distr::Normal::new(0.0, (1.0 / d as f64).sqrt()).ok()?;
+        let a: Vec<f64> = (0..out * d).map(|_| normal.sample(rng)).collect();
+        // A^T A (d x d), its inverse, then (A^T A)^-1 A^T.
+        let mut ata = vec![0.0; d * d];
+        for i in 0..d {
+            for j in 0..d {
+                ata[i * d + j] = (0..out).map(|r| a[r * d + i] * a[r * d + j]).sum();
+            }
+        }
+        let inv = super::linalg::invert(&ata, d)?;
+        let mut left_inverse = vec![0.0; d * out];
+        for i in 0..d {
+            for r in 0..out {
+                left_inverse[i * out + r] = (0..d).map(|k| inv[i * d + k] * a[r * d + k]).sum();
+            }
+        }
+        Some(Projection {
+            d,
+            out,
+            a,
+            left_inverse,
+        })
+    }
+
+    fn apply_into(&self, v: &[f64], out: &mut Vec<f64>) {
+        out.extend((0..self.out).map(|r| {
+            let row = &self.a[r * self.d..(r + 1) * self.d];
+            row.iter().zip(v).map(|(a, b)| a * b).sum::<f64>()
+        }));
+    }
+
+    fn invert(&self, w: &[f64]) -> Vec<f64> {
+        (0..self.d)
+            .map(|i| {
+                let row = &self.left_inverse[i * self.out..(i + 1) * self.out];
+                row.iter().zip(w).map(|(a, b)| a * b).sum()
+            })
+            .collect()
+    }
 }
 
 impl Side {
@@ -164,6 +224,7 @@ impl Side {
             Side::Mapped(m) => m.out_dim(d),
             Side::Duplicated => 2 * d,
             Side::Appended(m) => d + m.out_dim(d),
+            Side::Projected(p) => p.out,
         }
     }
 
@@ -172,6 +233,13 @@ impl Side {
         match self {
             Side::Same => v,
             Side::Mapped(m) => map_rows(&v, d, m),
+            Side::Projected(p) => {
+                let mut out = Vec::with_capacity(v.len() / d.max(1) * p.out);
+                for row in v.chunks(d) {
+                    p.apply_into(row, &mut out);
+                }
+                out
+            }
             Side::Duplicated | Side::Appended(_) => {
                 let mut out = Vec::with_capacity(self.out_dim(v.len()));
                 for row in v.chunks(d) {
@@ -191,6 +259,7 @@ impl Side {
         match self {
             Side::Same => Some(row.to_vec()),
             Side::Mapped(m) => m.inverse(row),
+            Side::Projected(p) => Some(p.invert(row)),
             Side::Duplicated | Side::Appended(_) => Some(row[..d].to_vec()),
         }
     }
@@ -243,6 +312,33 @@ impl Distribution for Transformed {
         let (bx, by) = (self.x.inverse(x, dx)?, self.y.inverse(y, dy)?);
         self.base.dist.pointwise_mi(&bx, &by)
     }
+
+    // Labels travel with the draws; an injective map keeps I(side; label).
+    fn classes(&self) -> usize {
+        self.base.dist.classes()
+    }
+
+    fn label_truth(&self, side: super::LabelSide) -> Option<Truth> {
+        self.base.dist.label_truth(side)
+    }
+
+    fn sample_labelled(&self, n: usize, rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
+        let (s, labels) = self.base.dist.sample_labelled(n, rng)?;
+        Some((
+            Sample {
+                n,
+                dim_x: self.dim_x(),
+                dim_y: self.dim_y(),
+                x: self.x.forward_rows(s.x, s.dim_x),
+                y: self.y.forward_rows(s.y, s.dim_y),
+            },
+            labels,
+        ))
+    }
+
+    fn truth_known(&self) -> bool {
+        self.base.dist.truth_known()
+    }
 }
 
 /// The maps `append_function_of_y` may apply, by name.
@@ -258,6 +354,45 @@ pub fn named_map(name: &str) -> Option<Map> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A projection from 3 into 7 coordinates is undone by its left inverse, and keeps
+    /// distances apart (it is injective).
+    #[test]
+    fn projection_round_trips() {
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let p = Projection::random(3, 7, &mut rng).unwrap();
+        let v = [0.3, -1.2, 2.5];
+        let mut w = Vec::new();
+        p.apply_into(&v, &mut w);
+        assert_eq!(w.len(), 7);
+        let back = p.invert(&w);
+        for (a, b) in back.iter().zip(v) {
+            assert!((a - b).abs() < 1e-12, "{back:?}");
+        }
+    }
+
+    /// The pointwise MI of projected data at (A x, y) is the base's at (x, y).
+    #[test]
+    fn projected_pointwise_mi_is_the_base_s() {
+        let base = crate::dist::DataDecl::new(crate::dist::gaussian::Gaussian { dim: 2, rho: 0.6 });
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let p = Projection::random(2, 5, &mut rng).unwrap();
+        let t = Transformed {
+            base: base.clone(),
+            x: Side::Projected(std::sync::Arc::new(p.clone())),
+            y: Side::Same,
+        };
+        let s = base.dist.sample(20, &mut rng);
+        for i in 0..20 {
+            let (x, y) = (&s.x[2 * i..2 * i + 2], &s.y[2 * i..2 * i + 2]);
+            let mut ax = Vec::new();
+            p.apply_into(x, &mut ax);
+            let want = base.dist.pointwise_mi(x, y).unwrap();
+            let got = t.pointwise_mi(&ax, y).unwrap();
+            assert!((got - want).abs() < 1e-9, "{got} {want}");
+        }
+    }
+
     use super::*;
 
     /// Every map is inverted by its inverse on its domain.
