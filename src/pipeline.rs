@@ -18,6 +18,16 @@ pub struct Source {
 }
 
 impl Source {
+    /// The folder relative data paths in the file are read from: the file's own (the working
+    /// directory for standard input).
+    pub fn base_dir(&self) -> std::path::PathBuf {
+        let path = std::path::Path::new(&self.name);
+        match path.parent() {
+            Some(p) if self.name != "-" && !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        }
+    }
+
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         Source {
             name: name.into(),
@@ -215,11 +225,40 @@ pub fn compile(src: &Source) -> Result<Program, Vec<miette::Report>> {
 pub fn compile_with_warnings(
     src: &Source,
 ) -> Result<(Program, Vec<miette::Report>), Vec<miette::Report>> {
+    // Parsing and checking recurse once per bracket level (at most `MAX_NESTING`); a thread
+    // of its own with a generous stack keeps that bound safe whatever the caller's stack and
+    // the build profile's frame sizes.
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("mica-check".into())
+            .stack_size(FRONT_END_STACK)
+            .spawn_scoped(scope, || compile_on_this_thread(src));
+        match worker {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: check on this one.
+            Err(_) => compile_on_this_thread(src),
+        }
+    })
+}
+
+/// Stack for the front end's thread.
+const FRONT_END_STACK: usize = 64 << 20;
+
+fn compile_on_this_thread(
+    src: &Source,
+) -> Result<(Program, Vec<miette::Report>), Vec<miette::Report>> {
     let recovered = crate::syntax::parse_recovering(&src.text);
+    let base_dir = src.base_dir();
     if !recovered.errors.is_empty() {
         // Every item's syntax error, and the checker's findings in the items that parsed.
-        let checked =
-            crate::check::check_recovered(&recovered.file, &src.text, &recovered.lost_names);
+        let checked = crate::check::check_recovered(
+            &recovered.file,
+            &src.text,
+            &recovered.lost_names,
+            &base_dir,
+        );
         let mut found: Vec<(usize, miette::Report)> = recovered
             .errors
             .into_iter()
@@ -234,7 +273,7 @@ pub fn compile_with_warnings(
         return Err(found.into_iter().map(|(_, r)| r).collect());
     }
     let file = recovered.file;
-    let checked = crate::check::check(&file, &src.text)
+    let checked = crate::check::check(&file, &src.text, &base_dir)
         .map_err(|errs| errs.into_iter().map(|e| src.report(e)).collect::<Vec<_>>())?;
     let warnings = checked
         .warnings

@@ -9,6 +9,7 @@ mod covariance;
 mod data;
 mod encode;
 mod functions;
+mod load;
 mod models;
 mod runs;
 
@@ -42,6 +43,8 @@ pub static ENTRIES: &[&Entry] = &[
     &data::POWER,
     &data::RESCALE,
     &data::PROJECT,
+    // a user's data
+    &load::LOAD,
     &data::PAIR,
     &data::DUPLICATE_X,
     &data::APPEND_FUNCTION_OF_Y,

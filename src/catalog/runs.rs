@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::dist::DataRef;
+use crate::dist::{DataRef, Part};
 use crate::ir::{
-    fmt_bytes, typed_params, Args, Build, Default, Entry, Kind, Method, NonparamSpec, ParamError,
-    ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Value,
+    fmt_bytes, too_many_rows, typed_params, Args, Build, Default, Entry, Kind, Method,
+    NonparamSpec, ParamError, ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Value,
 };
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
 
@@ -38,6 +38,10 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
             ))
         })?;
     check_memory(&spec)?;
+    if let Some(why) = too_many_rows(data, Some(Part::Train), spec.batch, "a batch") {
+        return Err(ParamError::new(ParamErrorKind::OutOfRange, "batch", why)
+            .help("use a smaller batch, or hold out fewer rows (`held_out:`)"));
+    }
     if spec.negatives.is_some() {
         if spec.bound.name() != "infonce" {
             return Err(ParamError::new(
@@ -220,6 +224,10 @@ fn estimator_run(
     seeds: usize,
     estimator: Arc<dyn Estimator>,
 ) -> Result<Value, ParamError> {
+    if let Some(why) = too_many_rows(&data, None, samples, "a sample") {
+        return Err(ParamError::new(ParamErrorKind::OutOfRange, "samples", why)
+            .help("use at most as many samples as the data has rows"));
+    }
     let spec = NonparamSpec {
         estimator,
         data,

@@ -43,6 +43,11 @@ impl Checker<'_> {
                         span: at,
                         help: pe.help,
                     },
+                    ParamErrorKind::File => CheckError::DataFile {
+                        message: pe.message,
+                        span: at,
+                        help: pe.help,
+                    },
                     ParamErrorKind::OutOfRange => CheckError::Invalid {
                         message: pe.message,
                         span: at,
@@ -67,6 +72,7 @@ impl Checker<'_> {
         let mut out = Args {
             values: indexmap::IndexMap::new(),
             call_span: span,
+            base_dir: self.base_dir.clone(),
         };
         let assigned = self.assign_args(entry, args, &mut given, &mut out);
         let grouped = self.exactly_one_groups(entry, &given, span);

@@ -115,6 +115,16 @@ pub enum CheckError {
     },
 
     #[error("{message}")]
+    #[diagnostic(code(mica::check::data_file))]
+    DataFile {
+        message: String,
+        #[label("this file")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{message}")]
     #[diagnostic(code(mica::check::no_truth))]
     NoTruth {
         message: String,
@@ -261,6 +271,7 @@ impl CheckError {
             | CheckError::OutOfRange { span, .. }
             | CheckError::Conflict { span, .. }
             | CheckError::NoTruth { span, .. }
+            | CheckError::DataFile { span, .. }
             | CheckError::ShapeMismatch { span, .. }
             | CheckError::Invalid { span, .. }
             | CheckError::Duplicate { span, .. }

@@ -11,10 +11,10 @@ use crate::catalog::{
     AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
     TraceArgs,
 };
-use crate::dist::LabelSide;
+use crate::dist::{LabelSide, Part};
 use crate::ir::{
-    Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel, ProbeSource,
-    ProbeSpec, Quantity, RunSpec, Statistic, TraceRead, TraceStat,
+    too_many_rows, Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel,
+    ProbeSource, ProbeSpec, Quantity, RunSpec, Statistic, TraceRead, TraceStat,
 };
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -268,7 +268,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(self.probe_quantity(probe))
+        self.probe_quantity(probe, e.span)
     }
 
     /// The run a probe reads, registered with the program, if its critic embeds x and y on
@@ -327,7 +327,29 @@ impl Checker<'_> {
     }
 
     /// The quantity of a probe, registered with the program once.
-    fn probe_quantity(&mut self, probe: ProbeSpec) -> Quantity {
+    fn probe_quantity(&mut self, probe: ProbeSpec, span: ast::Span) -> Option<Quantity> {
+        // A user's rows: the probe fits on training rows and scores on held-out rows.
+        let data = probe.data();
+        let fit = match probe.measure {
+            Measure::Accuracy(_) => {
+                too_many_rows(data, Some(Part::Train), probe.train, "a probe's fit")
+            }
+            _ => None,
+        };
+        let why =
+            fit.or_else(|| too_many_rows(data, Some(Part::HeldOut), probe.test, "a probe's test"));
+        if let Some(why) = why {
+            self.errors.push(CheckError::Invalid {
+                message: why,
+                span: span.into(),
+                label: "more rows than there are".into(),
+                help: Some(
+                    "lower `train:` / `test:` (or `samples:`), or change `held_out:` of `load`"
+                        .into(),
+                ),
+            });
+            return None;
+        }
         let i = match self
             .program
             .probes
@@ -340,7 +362,7 @@ impl Checker<'_> {
                 self.program.probes.len() - 1
             }
         };
-        Quantity::Probe(i)
+        Some(Quantity::Probe(i))
     }
 
     /// `embedding_mi(run, k:, samples:, on:)`: KSG on the run's frozen embeddings.
@@ -385,15 +407,18 @@ impl Checker<'_> {
             "embedding_mi({}{on_text}{head}, k: {}, samples: {})",
             run.name, a.k, a.samples
         );
-        Some(self.probe_quantity(ProbeSpec {
-            source: ProbeSource::Run(run),
-            measure: Measure::Ksg(a.k),
-            train: 0,
-            test: a.samples,
-            on: a.on.map(|d| d.0),
-            head: a.head,
-            label,
-        }))
+        self.probe_quantity(
+            ProbeSpec {
+                source: ProbeSource::Run(run),
+                measure: Measure::Ksg(a.k),
+                train: 0,
+                test: a.samples,
+                on: a.on.map(|d| d.0),
+                head: a.head,
+                label,
+            },
+            e.span,
+        )
     }
 
     /// `align(run)` and `uniform(run, t:)`: on the normalised embeddings of a trained
@@ -422,15 +447,18 @@ impl Checker<'_> {
         } else {
             (Measure::Align, format!("align({}", run.name))
         };
-        Some(self.probe_quantity(ProbeSpec {
-            source: ProbeSource::Run(run),
-            measure,
-            train: 0,
-            test: a.samples,
-            on: None,
-            head: a.head,
-            label: format!("{what}{head}, samples: {})", a.samples),
-        }))
+        self.probe_quantity(
+            ProbeSpec {
+                source: ProbeSource::Run(run),
+                measure,
+                train: 0,
+                test: a.samples,
+                on: None,
+                head: a.head,
+                label: format!("{what}{head}, samples: {})", a.samples),
+            },
+            e.span,
+        )
     }
 
     /// `estimate(run, bound:, batch:)`
@@ -476,6 +504,24 @@ impl Checker<'_> {
                     "evaluate `{}` at batch {MAX_DENSE_BATCH} or less, or under a bound that streams (infonce, nwj, dv, js, tuba, mine: up to 65536)",
                     bound.name()
                 )),
+            });
+            return None;
+        }
+        if let Some(why) = too_many_rows(
+            run.data(),
+            Some(Part::HeldOut),
+            batch,
+            "an evaluation batch",
+        ) {
+            let at = if a.batch.is_some() { "batch" } else { "run" };
+            self.errors.push(CheckError::Invalid {
+                message: why,
+                span: matched.span(at).into(),
+                label: "more rows than there are".into(),
+                help: Some(
+                    "evaluate at a smaller `batch:`, or hold out more rows (`held_out:` of `load`)"
+                        .into(),
+                ),
             });
             return None;
         }

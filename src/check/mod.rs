@@ -12,6 +12,8 @@ mod scope;
 pub use error::{CheckError, CheckWarning};
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::ir::{
     apply_bin, fmt_bytes, fmt_num, fmt_seconds, Build, ClaimFn, Cost, Func, Kind, Program, Value,
@@ -45,16 +47,22 @@ pub struct Checked {
     pub warnings: Vec<CheckWarning>,
 }
 
-/// Checks a parsed file. `src` is the text it was parsed from (claims quote their source).
-pub fn check(file: &ast::File, src: &str) -> Result<Checked, Vec<CheckError>> {
-    check_partial(file, src, &[])
+/// Checks a parsed file. `src` is the text it was parsed from (claims quote their source);
+/// `base_dir` is the folder the file's relative data paths are read from (its own folder).
+pub fn check(file: &ast::File, src: &str, base_dir: &Path) -> Result<Checked, Vec<CheckError>> {
+    check_partial(file, src, &[], base_dir)
 }
 
 /// Checks the items that parsed of a file with syntax errors: `lost` names what the broken
 /// items declare, bound as unusable so that their uses are not reported again. Returns the
 /// errors found, without "states no claims" (the claims may be among the broken items).
-pub fn check_recovered(file: &ast::File, src: &str, lost: &[ast::Ident]) -> Vec<CheckError> {
-    match check_partial(file, src, lost) {
+pub fn check_recovered(
+    file: &ast::File,
+    src: &str,
+    lost: &[ast::Ident],
+    base_dir: &Path,
+) -> Vec<CheckError> {
+    match check_partial(file, src, lost, base_dir) {
         Ok(_) => Vec::new(),
         Err(errors) => errors
             .into_iter()
@@ -67,8 +75,10 @@ fn check_partial(
     file: &ast::File,
     src: &str,
     lost: &[ast::Ident],
+    base_dir: &Path,
 ) -> Result<Checked, Vec<CheckError>> {
     let mut c = Checker::new(file, src);
+    c.base_dir = Arc::new(base_dir.to_path_buf());
     for id in lost {
         c.scope.insert(id.name.clone(), Binding::Poisoned, id.span);
     }
@@ -122,6 +132,8 @@ pub(crate) struct Checker<'a> {
     claim_tolerance: f64,
     /// Where each run is declared (or, inline, first used), for warnings about it.
     run_spans: HashMap<String, Span>,
+    /// The folder relative data paths are read from.
+    base_dir: Arc<std::path::PathBuf>,
 }
 
 impl<'a> Checker<'a> {
@@ -150,6 +162,7 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             claim_tolerance: 0.0,
             run_spans: HashMap::new(),
+            base_dir: Arc::new(std::path::PathBuf::from(".")),
         }
     }
 

@@ -2,12 +2,14 @@
 //! holding its sampler and its ground truth; its entry lives in `catalog`.
 
 pub mod additive;
+pub mod arrays;
 pub mod bsc;
 pub mod combine;
 pub mod discrete_copy;
 pub mod gaussian;
 pub mod independent;
 pub(crate) mod linalg;
+pub mod loaded;
 pub mod mixture;
 pub mod multinormal;
 pub mod staircase;
@@ -65,6 +67,14 @@ pub enum LabelSide {
     Y,
 }
 
+/// The parts of a user's data (`loaded`): the rows critics train on, and the held-out rows
+/// that evaluation, traces and probe scores use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Train,
+    HeldOut,
+}
+
 /// A joint distribution of (X, Y) with a known mutual information.
 pub trait Distribution: Send + Sync + fmt::Debug {
     fn dim_x(&self) -> usize;
@@ -99,6 +109,16 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     /// information, whose MI nobody knows).
     fn truth_known(&self) -> bool {
         true
+    }
+    /// The training or held-out part of data that is split (a user's rows); `None` for
+    /// distributions that draw fresh pairs, whose every draw is held out from every other.
+    fn part(&self, _part: Part) -> Option<Arc<dyn Distribution>> {
+        None
+    }
+    /// How many rows there are to draw from (of one part, or all); `None` for distributions
+    /// that draw fresh pairs without end.
+    fn rows(&self, _part: Option<Part>) -> Option<usize> {
+        None
     }
     /// Data that exists per seed only once something upstream has run (a frozen encoder's
     /// embeddings): runs and probes realise it per seed before they sample, and nothing may

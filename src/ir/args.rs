@@ -12,6 +12,8 @@ use crate::syntax::ast::Span;
 pub struct Args {
     pub values: IndexMap<&'static str, (Value, Span)>,
     pub call_span: Span,
+    /// The folder the file's relative paths are read from (the claim file's own).
+    pub base_dir: std::sync::Arc<std::path::PathBuf>,
 }
 
 /// Why a build function rejected its arguments.
@@ -24,6 +26,8 @@ pub enum ParamErrorKind {
     Shape,
     /// Parameters that cannot be given together.
     Conflict,
+    /// A file the parameter names cannot be read as data (missing, wrong format, bad values).
+    File,
 }
 
 /// An error from a build function, pointing at one parameter.

@@ -66,6 +66,9 @@ impl Distribution for Encoded {
     fn deferred(&self) -> bool {
         true
     }
+    fn rows(&self, part: Option<crate::dist::Part>) -> Option<usize> {
+        self.base.dist.rows(part)
+    }
     fn pointwise_mi(&self, _x: &[f64], _y: &[f64]) -> Option<f64> {
         None
     }

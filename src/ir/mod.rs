@@ -16,7 +16,7 @@ mod value;
 
 pub use args::{Args, ParamError, ParamErrorKind};
 pub(crate) use params::typed_params;
-pub use params::{param_name, LambdaArg, ParamType, QuantityArg, RunData};
+pub use params::{param_name, LambdaArg, ParamType, QuantityArg, RunData, Text};
 // The operators and spans of the syntax are part of the checked program too.
 pub use cost::{fmt_bytes, fmt_seconds, Cost, FLOPS_PER_SECOND, LONG_RUN_SECONDS};
 pub use encoded::Encoded;
@@ -26,6 +26,9 @@ pub use program::{
     TraceStat,
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
-pub use run::{Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};
+pub use run::{
+    too_many_rows, Method, NonparamSpec, RunSpec, TrainSpec, EVAL_CHUNK_PAIRS, MAX_PAIRS,
+    MIN_BATCHES,
+};
 pub use schema::{Build, BuildFn, ClaimFn, Default, Entry, Param, Range, Ty};
 pub use value::{Kind, Value};

@@ -77,6 +77,23 @@ impl<T: ParamType> ParamType for Option<T> {
     }
 }
 
+/// A string literal, e.g. a file name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text(pub String);
+
+impl ParamType for Text {
+    const TY: Ty = Ty::Of(Kind::Str);
+    fn read(args: &Args, name: &'static str) -> Result<Self, ParamError> {
+        match args.value(name)? {
+            Value::Str(s) => Ok(Text(s.clone())),
+            other => Err(ParamError::internal(
+                name,
+                &format!("expected a string, found {}", other.kind().a()),
+            )),
+        }
+    }
+}
+
 /// A quantity argument of a claim function (`ln(x)`): the claim lowering reads the
 /// expression itself, so there is nothing to read here.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +127,9 @@ impl ParamType for Vec<DataRef> {
         })?;
         if items.iter().any(|d| d.dist.deferred()) {
             return Err(deferred_refused(name));
+        }
+        if items.iter().any(|d| d.dist.rows(None).is_some()) {
+            return Err(rows_refused(name));
         }
         Ok(items)
     }
@@ -166,8 +186,20 @@ impl ParamType for DataRef {
         if data.dist.deferred() {
             return Err(deferred_refused(name));
         }
+        if data.dist.rows(None).is_some() {
+            return Err(rows_refused(name));
+        }
         Ok(data)
     }
+}
+
+fn rows_refused(name: &'static str) -> ParamError {
+    ParamError::new(
+        super::ParamErrorKind::Conflict,
+        name,
+        "a user's data is a fixed set of rows, not a distribution a constructor can transform, combine or compute with",
+    )
+    .help("train, estimate or probe on it directly, or transform the arrays before saving them")
 }
 
 fn deferred_refused(name: &'static str) -> ParamError {

@@ -115,3 +115,22 @@ impl RunSpec {
         self.train().map(|t| t.steps).unwrap_or(0)
     }
 }
+
+/// Why `n` draws from `data` (of one part, or all rows) are more than it has, if they are: a
+/// user's data has a fixed number of rows, and a draw takes distinct rows.
+pub fn too_many_rows(
+    data: &DataRef,
+    part: Option<crate::dist::Part>,
+    n: usize,
+    what: &str,
+) -> Option<String> {
+    let rows = data.dist.rows(part)?;
+    (n > rows).then(|| {
+        let which = match part {
+            Some(crate::dist::Part::Train) => "training rows",
+            Some(crate::dist::Part::HeldOut) => "held-out rows",
+            None => "rows",
+        };
+        format!("{what} of {n} needs {n} distinct {which}, but the data has {rows}")
+    })
+}

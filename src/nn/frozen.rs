@@ -8,7 +8,7 @@ use std::sync::Arc;
 use candle_core::{Device, Tensor};
 
 use super::Critic;
-use crate::dist::{Distribution, LabelSide, Rng, Sample, Truth};
+use crate::dist::{Distribution, LabelSide, Part, Rng, Sample, Truth};
 
 #[derive(Debug)]
 pub struct Frozen {
@@ -18,6 +18,8 @@ pub struct Frozen {
     dim_x: usize,
     dim_y: usize,
     invertible: bool,
+    /// The base's training and held-out parts seen through the same encoders.
+    parts: Option<(Arc<Frozen>, Arc<Frozen>)>,
 }
 
 impl Frozen {
@@ -30,13 +32,22 @@ impl Frozen {
         (dim_x, dim_y): (usize, usize),
         invertible: bool,
     ) -> Self {
-        Frozen {
+        let view = |base: Arc<dyn Distribution>| Frozen {
             base,
-            critic,
-            device,
+            critic: critic.clone(),
+            device: device.clone(),
             dim_x,
             dim_y,
             invertible,
+            parts: None,
+        };
+        let parts = match (base.part(Part::Train), base.part(Part::HeldOut)) {
+            (Some(t), Some(h)) => Some((Arc::new(view(t)), Arc::new(view(h)))),
+            _ => None,
+        };
+        Frozen {
+            parts,
+            ..view(base)
         }
     }
 
@@ -104,6 +115,16 @@ impl Distribution for Frozen {
         self.invertible
             .then(|| self.base.label_truth(side))
             .flatten()
+    }
+    fn part(&self, part: Part) -> Option<Arc<dyn Distribution>> {
+        let (train, held_out) = self.parts.as_ref()?;
+        Some(match part {
+            Part::Train => train.clone(),
+            Part::HeldOut => held_out.clone(),
+        })
+    }
+    fn rows(&self, part: Option<Part>) -> Option<usize> {
+        self.base.rows(part)
     }
     fn sample_labelled(&self, n: usize, rng: &mut Rng) -> Option<(Sample, Vec<usize>)> {
         let (s, labels) = self.base.sample_labelled(n, rng)?;

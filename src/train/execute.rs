@@ -519,7 +519,11 @@ fn evaluate_estimate(
         &trained.critic.with_oracle_shift(bound.optimal_shift()),
         trained.baseline.as_ref(),
         bound.as_ref(),
-        spec.data().dist.as_ref(),
+        spec.data()
+            .dist
+            .part(dist::Part::HeldOut)
+            .as_deref()
+            .unwrap_or(spec.data().dist.as_ref()),
         e.batch,
         &mut rng,
         &opts.device,

@@ -7,7 +7,7 @@ use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
 use super::Cancel;
 use crate::bounds::LossState;
-use crate::dist::{self, staircase, Sample};
+use crate::dist::{self, staircase, Part, Sample};
 use crate::ir::{RunSpec, TrainSpec};
 use crate::nn::{Baseline, Critic, Params};
 
@@ -124,7 +124,13 @@ pub fn fit(
         }
         let stage = staircase::stage_of(step, steps, stages);
         let now = data.stage(stage).unwrap_or(data.as_ref());
-        let batch = now.sample(spec_t.batch, &mut train_rng);
+        // A user's rows are split: training batches from the training part, the trace from
+        // the held-out part.
+        let (train_part, held_part) = (now.part(Part::Train), now.part(Part::HeldOut));
+        let batch = train_part
+            .as_deref()
+            .unwrap_or(now)
+            .sample(spec_t.batch, &mut train_rng);
         let (x, y) = to_tensors(&batch, device)?;
         let log_b = baseline.as_ref().map(|b| b.forward(&y)).transpose()?;
         let scores = match (&momentum, spec_t.negatives) {
@@ -153,7 +159,10 @@ pub fn fit(
             }
         }
         if record {
-            let held_out = now.sample(spec_t.batch, &mut trace_rng);
+            let held_out = held_part
+                .as_deref()
+                .unwrap_or(now)
+                .sample(spec_t.batch, &mut trace_rng);
             let (hx, hy) = to_tensors(&held_out, device)?;
             let est = estimate(&hx, &hy)?;
             if !plausible(est) {
