@@ -50,6 +50,17 @@ enum Command {
         #[command(flatten)]
         opts: RunOpts,
     },
+    /// Print rows drawn from a declared distribution as CSV (x0.., y0.., label), e.g. to make
+    /// a data file whose truth is known.
+    Sample {
+        file: PathBuf,
+        /// The declared data to draw from.
+        data: String,
+        #[arg(long, default_value_t = 500)]
+        rows: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// List distributions, encoders, critics, bounds and functions with their parameters.
     List,
 }
@@ -106,7 +117,63 @@ fn main() -> ExitCode {
         Command::Check { files, verbose } => check(&files, verbose),
         Command::Run { files, opts } => run(&files, &opts),
         Command::Test { dir, opts } => test(&dir, &opts),
+        Command::Sample {
+            file,
+            data,
+            rows,
+            seed,
+        } => sample(&file, &data, rows, seed),
     }
+}
+
+/// `mica sample FILE DATA`: rows of a declared distribution as CSV on stdout.
+fn sample(file: &Path, name: &str, rows: usize, seed: u64) -> ExitCode {
+    let Some((src, program)) = load(file) else {
+        return ExitCode::from(2);
+    };
+    let Some(data) = program.data.get(name) else {
+        let names: Vec<&str> = program.data.keys().map(|k| k.as_str()).collect();
+        eprintln!(
+            "{}: no data named `{name}` (declared: {})",
+            src.name,
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    if data.dist.deferred() || data.dist.rows(None).is_some() {
+        eprintln!(
+            "{}: `{name}` is not a distribution mica can draw fresh rows from",
+            src.name
+        );
+        return ExitCode::from(2);
+    }
+    let mut rng = mica::dist::stream(seed, 0, "sample");
+    let (s, labels) = match data.dist.sample_labelled(rows, &mut rng) {
+        Some((s, l)) => (s, Some(l)),
+        None => (data.dist.sample(rows, &mut rng), None),
+    };
+    let mut header: Vec<String> = (0..s.dim_x)
+        .map(|i| format!("x{i}"))
+        .chain((0..s.dim_y).map(|i| format!("y{i}")))
+        .collect();
+    if labels.is_some() {
+        header.push("label".into());
+    }
+    let mut out = header.join(",") + "\n";
+    for i in 0..s.n {
+        let mut row: Vec<String> = s.x[i * s.dim_x..(i + 1) * s.dim_x]
+            .iter()
+            .chain(&s.y[i * s.dim_y..(i + 1) * s.dim_y])
+            .map(|v| v.to_string())
+            .collect();
+        if let Some(l) = &labels {
+            row.push(l[i].to_string());
+        }
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    print!("{out}");
+    ExitCode::SUCCESS
 }
 
 fn print_reports(reports: &[miette::Report]) {

@@ -290,6 +290,27 @@ pub fn check_bytes(data: &[u8]) -> bool {
     compile(&Source::new("fuzz", text.into_owned())).is_ok()
 }
 
+/// The user's data the program reads, each once, by the name it was declared with.
+fn data_sources(program: &Program) -> Vec<(String, String)> {
+    let declared = program.data.values().cloned();
+    let used = program.runs.values().map(|r| r.data().clone());
+    let probed = program.probes.iter().map(|p| p.data().clone());
+    let mut out: Vec<(String, String)> = Vec::new();
+    for d in declared.chain(used).chain(probed) {
+        if let Some(source) = d.dist.source() {
+            if !out.iter().any(|(_, s)| *s == source) {
+                let name = if d.name.is_empty() {
+                    "(inline)".to_string()
+                } else {
+                    d.name.clone()
+                };
+                out.push((name, source));
+            }
+        }
+    }
+    out
+}
+
 /// Trains, evaluates and decides a checked program.
 pub fn run_program(
     name: &str,
@@ -325,6 +346,7 @@ pub fn run_program(
         claims,
         runs: results.runs,
         estimates,
+        data_sources: data_sources(program),
         unused_runs: program
             .unused_runs()
             .iter()

@@ -367,3 +367,52 @@ fn check_verbose_shows_the_cost_of_each_run() {
     let flops: f64 = fields[4].parse().unwrap();
     assert!((1.2e12..1e13).contains(&flops), "{row}");
 }
+
+/// `mica sample` prints a header and the rows of a declared distribution, the same rows for
+/// the same seed, the labels of labelled data, and refuses a name that is not declared.
+#[test]
+fn sample_prints_rows_as_csv() {
+    let (code, out, _) = mica(&[
+        "sample",
+        "examples/data/sources.mica",
+        "gauss",
+        "--rows",
+        "5",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "x0,x1,y0,y1");
+    assert_eq!(lines.len(), 6);
+    assert!(lines[1..]
+        .iter()
+        .all(|l| l.split(',').count() == 4 && l.split(',').all(|v| v.parse::<f64>().is_ok())));
+    let (_, again, _) = mica(&[
+        "sample",
+        "examples/data/sources.mica",
+        "gauss",
+        "--rows",
+        "5",
+    ]);
+    assert_eq!(out, again);
+    let (_, other, _) = mica(&[
+        "sample",
+        "examples/data/sources.mica",
+        "gauss",
+        "--rows",
+        "5",
+        "--seed",
+        "1",
+    ]);
+    assert_ne!(out, other);
+    let (_, labelled, _) = mica(&[
+        "sample",
+        "examples/data/sources.mica",
+        "labelled",
+        "--rows",
+        "3",
+    ]);
+    assert!(labelled.starts_with("x0,x1,y0,y1,label\n"), "{labelled}");
+    let (code, _, err) = mica(&["sample", "examples/data/sources.mica", "nothing"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no data named `nothing`"), "{err}");
+}

@@ -110,7 +110,11 @@ impl Checker<'_> {
                     self.data_text(&a.data, matched.span("data"))
                 ),
                 span: matched.span("data").into(),
-                help: Some("an encoder that is not invertible (mlp, linear) can lose information, so the MI of its embeddings is unknown; estimate it instead, e.g. `estimate(ksg(data: z, samples: 10000))`, or use an invertible encoder (coupling, invertible_linear), whose embeddings keep the truth".into()),
+                help: Some(if a.data.dist.rows(None).is_some() {
+                    "a user's data comes without a ground truth; estimate it instead, e.g. `estimate(ksg(data: d, samples: 500))`, and compare estimators with each other".into()
+                } else {
+                    "an encoder that is not invertible (mlp, linear) can lose information, so the MI of its embeddings is unknown; estimate it instead, e.g. `estimate(ksg(data: z, samples: 10000))`, or use an invertible encoder (coupling, invertible_linear), whose embeddings keep the truth".into()
+                }),
             });
             return None;
         }

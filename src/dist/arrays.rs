@@ -58,6 +58,15 @@ pub enum LoadError {
     Extension { path: PathBuf },
 }
 
+/// `path:key`, or the path alone for a file that holds one array.
+fn named(path: &Path, key: &str) -> String {
+    if key.is_empty() {
+        path.display().to_string()
+    } else {
+        format!("{}:{key}", path.display())
+    }
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -79,19 +88,15 @@ impl fmt::Display for LoadError {
                 }
             ),
             LoadError::KeyUse { path, why } => write!(f, "`{}`: {why}", path.display()),
-            LoadError::Dtype { path, key, dtype } => write!(
-                f,
-                "`{}:{key}` holds {dtype}, not numbers",
-                path.display()
-            ),
+            LoadError::Dtype { path, key, dtype } => {
+                write!(f, "`{}` holds {dtype}, not numbers", named(path, key))
+            }
             LoadError::Rank { path, key, shape } => write!(
                 f,
-                "`{}:{key}` has shape {shape:?}; mica reads 1-D arrays (one value per row) and 2-D arrays (rows x features)",
-                path.display()
+                "`{}` has shape {shape:?}; mica reads 1-D arrays (one value per row) and 2-D arrays (rows x features)",
+                named(path, key)
             ),
-            LoadError::Empty { path, key } => {
-                write!(f, "`{}:{key}` is empty", path.display())
-            }
+            LoadError::Empty { path, key } => write!(f, "`{}` is empty", named(path, key)),
             LoadError::Format { path, format, why } => write!(
                 f,
                 "`{}` is not a readable {format} file: {why}",

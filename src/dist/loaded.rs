@@ -133,6 +133,9 @@ impl Distribution for Loaded {
     fn truth_known(&self) -> bool {
         false
     }
+    fn source(&self) -> Option<String> {
+        Some(self.description.clone())
+    }
     fn pointwise_mi(&self, _x: &[f64], _y: &[f64]) -> Option<f64> {
         None
     }

@@ -120,6 +120,11 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn rows(&self, _part: Option<Part>) -> Option<usize> {
         None
     }
+    /// Where the rows come from, for reports: a user's files with their content hashes and
+    /// the held-out share; `None` for generated data.
+    fn source(&self) -> Option<String> {
+        None
+    }
     /// Data that exists per seed only once something upstream has run (a frozen encoder's
     /// embeddings): runs and probes realise it per seed before they sample, and nothing may
     /// combine or transform it.

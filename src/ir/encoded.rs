@@ -72,6 +72,9 @@ impl Distribution for Encoded {
     fn pointwise_mi(&self, _x: &[f64], _y: &[f64]) -> Option<f64> {
         None
     }
+    fn source(&self) -> Option<String> {
+        self.base.dist.source()
+    }
     fn classes(&self) -> usize {
         self.base.dist.classes()
     }

@@ -108,6 +108,9 @@ impl Distribution for Frozen {
     fn pointwise_mi(&self, _x: &[f64], _y: &[f64]) -> Option<f64> {
         None
     }
+    fn source(&self) -> Option<String> {
+        self.base.source()
+    }
     fn classes(&self) -> usize {
         self.base.classes()
     }

@@ -25,6 +25,8 @@ pub struct Report {
     pub runs: IndexMap<String, RunOutcome>,
     /// Every estimate, per seed: held-out mean, its standard error and the batches averaged.
     pub estimates: IndexMap<String, Vec<Option<Evaluation>>>,
+    /// A user's data the runs read: (name, files with content hashes and held-out share).
+    pub data_sources: Vec<(String, String)>,
     /// Declared runs that no claim uses (not trained).
     pub unused_runs: Vec<String>,
     pub seconds: f64,

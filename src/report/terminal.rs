@@ -196,6 +196,9 @@ pub fn render_terminal(r: &Report) -> String {
         r.device,
         if r.quick { ", quick" } else { "" }
     );
+    for (name, source) in &r.data_sources {
+        let _ = writeln!(out, "  data {name}: {source}");
+    }
     for (name, run) in &r.runs {
         let _ = writeln!(out, "  run {name}: {}", describe_run(run));
     }
