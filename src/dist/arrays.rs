@@ -212,65 +212,26 @@ fn read_npy(bytes: &[u8], path: &Path, key: &str) -> Result<Array, LoadError> {
     let npyz::DType::Plain(ty) = &dtype else {
         return Err(bad("a structured record"));
     };
-    let read_err = |e: std::io::Error| format_error(path, ".npy", e);
+    // Every numeric element type, widened to f64 (integers exactly up to 2^53).
+    fn widen<T: npyz::Deserialize>(
+        npy: npyz::NpyFile<&[u8]>,
+        path: &Path,
+        f: fn(T) -> f64,
+    ) -> Result<Vec<f64>, LoadError> {
+        let values = npy
+            .into_vec::<T>()
+            .map_err(|e| format_error(path, ".npy", e))?;
+        Ok(values.into_iter().map(f).collect())
+    }
     let (values, integer): (Vec<f64>, bool) = match (ty.type_char(), ty.size_field()) {
-        (TypeChar::Float, 8) => (npy.into_vec::<f64>().map_err(read_err)?, false),
-        (TypeChar::Float, 4) => (
-            npy.into_vec::<f32>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            false,
-        ),
-        (TypeChar::Int, 8) => (
-            npy.into_vec::<i64>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(|v| v as f64)
-                .collect(),
-            true,
-        ),
-        (TypeChar::Int, 4) => (
-            npy.into_vec::<i32>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            true,
-        ),
-        (TypeChar::Int, 1) => (
-            npy.into_vec::<i8>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            true,
-        ),
-        (TypeChar::Uint, 1) | (TypeChar::Bool, 1) => (
-            npy.into_vec::<u8>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            true,
-        ),
-        (TypeChar::Uint, 4) => (
-            npy.into_vec::<u32>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(f64::from)
-                .collect(),
-            true,
-        ),
-        (TypeChar::Uint, 8) => (
-            npy.into_vec::<u64>()
-                .map_err(read_err)?
-                .into_iter()
-                .map(|v| v as f64)
-                .collect(),
-            true,
-        ),
+        (TypeChar::Float, 8) => (widen::<f64>(npy, path, |v| v)?, false),
+        (TypeChar::Float, 4) => (widen::<f32>(npy, path, f64::from)?, false),
+        (TypeChar::Int, 8) => (widen::<i64>(npy, path, |v| v as f64)?, true),
+        (TypeChar::Int, 4) => (widen::<i32>(npy, path, f64::from)?, true),
+        (TypeChar::Int, 1) => (widen::<i8>(npy, path, f64::from)?, true),
+        (TypeChar::Uint, 1) | (TypeChar::Bool, 1) => (widen::<u8>(npy, path, f64::from)?, true),
+        (TypeChar::Uint, 4) => (widen::<u32>(npy, path, f64::from)?, true),
+        (TypeChar::Uint, 8) => (widen::<u64>(npy, path, |v| v as f64)?, true),
         _ => return Err(bad(&ty.to_string())),
     };
     let values = if fortran && cols > 1 {

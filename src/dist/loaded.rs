@@ -149,11 +149,7 @@ impl Distribution for Loaded {
         Some((self.gather(&picked), l))
     }
     fn part(&self, part: Part) -> Option<Arc<dyn Distribution>> {
-        let (train, held_out) = self.parts.as_ref()?;
-        Some(match part {
-            Part::Train => train.clone(),
-            Part::HeldOut => held_out.clone(),
-        })
+        crate::dist::pick_part(self.parts.as_ref(), part)
     }
     fn rows(&self, part: Option<Part>) -> Option<usize> {
         Some(match part.and_then(|p| self.part(p)) {

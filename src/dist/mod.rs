@@ -75,6 +75,18 @@ pub enum Part {
     HeldOut,
 }
 
+/// One of a split distribution's (training, held-out) parts, for `Distribution::part`.
+pub fn pick_part<D: Distribution + 'static>(
+    parts: Option<&(Arc<D>, Arc<D>)>,
+    part: Part,
+) -> Option<Arc<dyn Distribution>> {
+    let (train, held_out) = parts?;
+    Some(match part {
+        Part::Train => train.clone(),
+        Part::HeldOut => held_out.clone(),
+    })
+}
+
 /// A joint distribution of (X, Y) with a known mutual information.
 pub trait Distribution: Send + Sync + fmt::Debug {
     fn dim_x(&self) -> usize;

@@ -120,11 +120,7 @@ impl Distribution for Frozen {
             .flatten()
     }
     fn part(&self, part: Part) -> Option<Arc<dyn Distribution>> {
-        let (train, held_out) = self.parts.as_ref()?;
-        Some(match part {
-            Part::Train => train.clone(),
-            Part::HeldOut => held_out.clone(),
-        })
+        crate::dist::pick_part(self.parts.as_ref(), part)
     }
     fn rows(&self, part: Option<Part>) -> Option<usize> {
         self.base.rows(part)
