@@ -560,6 +560,17 @@ impl Checker<'_> {
             });
             return None;
         };
+        if !train.critic.trains() {
+            self.errors.push(CheckError::Conflict {
+                message: format!(
+                    "`{}`'s critic has nothing to train (an oracle, a fixed critic or identity encoders), so it has no training trace",
+                    run.name
+                ),
+                span: matched.span("run").into(),
+                help: Some("read `estimate(...)` of the run instead; it evaluates the critic on held-out batches".into()),
+            });
+            return None;
+        }
         let stages = run.data().dist.stage_count();
         let stage = a.stage.unwrap_or(stages);
         if stage > stages {

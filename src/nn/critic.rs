@@ -49,6 +49,18 @@ impl CriticSpec {
         )
     }
 
+    /// Whether the critic has parameters to train (not `oracle`, `fixed`, or a separable critic
+    /// of identity encoders): only such a run has a training trace.
+    pub fn trains(&self) -> bool {
+        match self {
+            CriticSpec::Separable { g, h, .. } => {
+                g.spec != EncoderSpec::Identity || h.spec != EncoderSpec::Identity
+            }
+            CriticSpec::Bilinear { .. } | CriticSpec::Concat { .. } => true,
+            CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => false,
+        }
+    }
+
     /// The encoders of x and y of a critic that embeds both sides (separable, bilinear); for a
     /// shared one, the same encoder twice.
     pub fn encoders(&self) -> Option<(&EncoderRef, &EncoderRef)> {
