@@ -127,6 +127,12 @@ pub fn read(path: &Path, key: Option<&str>) -> Result<Array, LoadError> {
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
+    // Name an unreadable format before a missing file: either way nothing could be read.
+    if !matches!(ext.as_deref(), Some("npy" | "npz" | "safetensors" | "csv")) {
+        return Err(LoadError::Extension {
+            path: path.to_path_buf(),
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| LoadError::Missing {
         path: path.to_path_buf(),
         why: e.to_string(),
