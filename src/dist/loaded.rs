@@ -46,40 +46,31 @@ impl Loaded {
         let classes = labels
             .as_ref()
             .map_or(0, |l| l.iter().max().map_or(0, |m| m + 1));
+        let mut order: Vec<usize> = (0..n).collect();
+        use rand::seq::SliceRandom as _;
+        order.shuffle(rng);
+        let k = ((n as f64 * held_out).floor() as usize)
+            .clamp(usize::from(held_out > 0.0), n.saturating_sub(1).max(1));
+        // Every view shares the rows; each draws from its own index list.
+        let (x, y, labels) = (Arc::new(x), Arc::new(y), labels.map(Arc::new));
         let view = |rows: Vec<usize>, parts| Loaded {
             description: description.clone(),
-            x: Arc::new(Vec::new()),
-            y: Arc::new(Vec::new()),
-            labels: None,
+            x: x.clone(),
+            y: y.clone(),
+            labels: labels.clone(),
             classes,
             dim_x,
             dim_y,
             rows,
             parts,
         };
-        let mut order: Vec<usize> = (0..n).collect();
-        use rand::seq::SliceRandom as _;
-        order.shuffle(rng);
-        let k = ((n as f64 * held_out).floor() as usize)
-            .clamp(usize::from(held_out > 0.0), n.saturating_sub(1).max(1));
-        let (x, y, labels) = (Arc::new(x), Arc::new(y), labels.map(Arc::new));
-        let part = |rows: &[usize]| {
-            let mut p = view(rows.to_vec(), None);
-            p.x = x.clone();
-            p.y = y.clone();
-            p.labels = labels.clone();
-            p
-        };
-        let parts = if held_out > 0.0 {
-            Some((Arc::new(part(&order[k..])), Arc::new(part(&order[..k]))))
-        } else {
-            None
-        };
-        let mut all = view((0..n).collect(), parts);
-        all.x = x;
-        all.y = y;
-        all.labels = labels;
-        all
+        let parts = (held_out > 0.0).then(|| {
+            (
+                Arc::new(view(order[k..].to_vec(), None)),
+                Arc::new(view(order[..k].to_vec(), None)),
+            )
+        });
+        view((0..n).collect(), parts)
     }
 
     /// `n` rows: distinct while `n` is at most the rows there are, with replacement beyond.

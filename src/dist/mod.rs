@@ -127,6 +127,25 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn part(&self, _part: Part) -> Option<Arc<dyn Distribution>> {
         None
     }
+    /// `n` pairs from one part where the data is split, from all of it otherwise.
+    fn sample_part(&self, part: Part, n: usize, rng: &mut Rng) -> Sample {
+        match self.part(part) {
+            Some(p) => p.sample(n, rng),
+            None => self.sample(n, rng),
+        }
+    }
+    /// `n` labelled pairs from one part where the data is split, from all of it otherwise.
+    fn sample_labelled_part(
+        &self,
+        part: Part,
+        n: usize,
+        rng: &mut Rng,
+    ) -> Option<(Sample, Vec<usize>)> {
+        match self.part(part) {
+            Some(p) => p.sample_labelled(n, rng),
+            None => self.sample_labelled(n, rng),
+        }
+    }
     /// How many rows there are to draw from (of one part, or all); `None` for distributions
     /// that draw fresh pairs without end.
     fn rows(&self, _part: Option<Part>) -> Option<usize> {

@@ -126,11 +126,7 @@ pub fn fit(
         let now = data.stage(stage).unwrap_or(data.as_ref());
         // A user's rows are split: training batches from the training part, the trace from
         // the held-out part.
-        let (train_part, held_part) = (now.part(Part::Train), now.part(Part::HeldOut));
-        let batch = train_part
-            .as_deref()
-            .unwrap_or(now)
-            .sample(spec_t.batch, &mut train_rng);
+        let batch = now.sample_part(Part::Train, spec_t.batch, &mut train_rng);
         let (x, y) = to_tensors(&batch, device)?;
         let log_b = baseline.as_ref().map(|b| b.forward(&y)).transpose()?;
         let scores = match (&momentum, spec_t.negatives) {
@@ -159,10 +155,7 @@ pub fn fit(
             }
         }
         if record {
-            let held_out = held_part
-                .as_deref()
-                .unwrap_or(now)
-                .sample(spec_t.batch, &mut trace_rng);
+            let held_out = now.sample_part(Part::HeldOut, spec_t.batch, &mut trace_rng);
             let (hx, hy) = to_tensors(&held_out, device)?;
             let est = estimate(&hx, &hy)?;
             if !plausible(est) {

@@ -43,12 +43,10 @@ fn geometry(
     device: &Device,
 ) -> Result<Evaluation, String> {
     let mut rng = dist::stream(file_seed, seed, &format!("geometry/{}", spec.test));
-    let data = &spec.data().dist;
-    let held_out = data.part(dist::Part::HeldOut);
-    let s = held_out
-        .as_deref()
-        .unwrap_or(data.as_ref())
-        .sample(spec.test, &mut rng);
+    let s = spec
+        .data()
+        .dist
+        .sample_part(dist::Part::HeldOut, spec.test, &mut rng);
     let fail = |e: candle_core::Error| format!("`{}`: {e}", spec.label);
     let (zx, d) = embed(critic, &s, Side::X, device).map_err(fail)?;
     let value = match spec.measure {
@@ -101,14 +99,12 @@ fn accuracy(
         &format!("probe/{}/{}", spec.train, spec.test),
     );
     // A user's rows are split: the probe is fit on the training part, scored on the held-out.
-    let (fit_on, score_on) = (data.part(dist::Part::Train), data.part(dist::Part::HeldOut));
-    let mut draw = |from: Option<&dyn dist::Distribution>, n: usize| {
-        from.unwrap_or(data.as_ref())
-            .sample_labelled(n, &mut rng)
+    let mut draw = |part: dist::Part, n: usize| {
+        data.sample_labelled_part(part, n, &mut rng)
             .ok_or_else(|| format!("`{}`: the data carries no labels", spec.label))
     };
-    let (train, train_labels) = draw(fit_on.as_deref(), spec.train)?;
-    let (test, test_labels) = draw(score_on.as_deref(), spec.test)?;
+    let (train, train_labels) = draw(dist::Part::Train, spec.train)?;
+    let (test, test_labels) = draw(dist::Part::HeldOut, spec.test)?;
     let features = |s: &Sample, labels: Vec<usize>| -> Result<Labelled, String> {
         let (x, d) = match critic {
             None => (s.x.clone(), s.dim_x),
