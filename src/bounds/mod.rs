@@ -3,10 +3,13 @@
 //! evaluation.
 //! Each bound is one file; its entry lives in `catalog::bounds`.
 
+pub mod club;
+pub mod doe;
 pub mod dv;
 pub mod infonce;
 pub mod interpolated;
 pub mod js;
+pub mod loo;
 pub mod mine;
 pub mod nwj;
 pub mod smile;
@@ -71,6 +74,46 @@ pub trait Bound: Send + Sync + fmt::Debug {
     fn estimate_streamed(&self, _stats: &RowStats) -> Option<f64> {
         None
     }
+    /// What the critic's scores must be for this bound to mean anything.
+    fn reads(&self) -> Reads {
+        Reads::AnyCritic
+    }
+}
+
+/// What a bound needs of its critic's scores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Any critic: the bound holds (or is biased) whatever f is.
+    AnyCritic,
+    /// A log-density ln q(y | x) + c(y): a `conditional` critic, or the oracle (whose ln r is
+    /// ln p(y | x) - ln p(y)). The CLUB and leave-one-out upper bounds.
+    LogDensity,
+    /// A normalised conditional density ln q(y | x) trained with the bound, beside its own
+    /// density model of y: only a `conditional` critic (difference of entropies).
+    ConditionalDensity,
+}
+
+/// Whether `critic` gives the scores `bound` reads; the message says why not.
+pub fn check_critic(
+    bound: &dyn Bound,
+    critic: &crate::nn::CriticSpec,
+) -> std::result::Result<(), String> {
+    use crate::nn::CriticSpec;
+    let conditional = matches!(critic, CriticSpec::Conditional { .. });
+    let oracle = matches!(critic, CriticSpec::Oracle { .. });
+    match bound.reads() {
+        Reads::AnyCritic => Ok(()),
+        Reads::LogDensity if conditional || oracle => Ok(()),
+        Reads::LogDensity => Err(format!(
+            "`{}` reads the critic as a log-density ln q(y|x); only a conditional(...) critic or the oracle is one",
+            bound.name()
+        )),
+        Reads::ConditionalDensity if conditional => Ok(()),
+        Reads::ConditionalDensity => Err(format!(
+            "`{}` subtracts two cross-entropies and needs the critic to be a normalised conditional density ln q(y|x); only a conditional(...) critic is one",
+            bound.name()
+        )),
+    }
 }
 
 /// What a bound keeps between training steps.
@@ -131,6 +174,10 @@ pub struct RowStats {
     pub sum_diag_minus_lse: f64,
     /// ln sum_{i != j} e^{s_ij}
     pub offdiag_lse: f64,
+    /// sum_{i != j} s_ij
+    pub sum_offdiag: f64,
+    /// sum_i ln sum_{j != i} e^{s_ij}
+    pub sum_row_offdiag_lse: f64,
 }
 
 impl RowStats {
@@ -140,6 +187,8 @@ impl RowStats {
             sum_diag: 0.0,
             sum_diag_minus_lse: 0.0,
             offdiag_lse: f64::NEG_INFINITY,
+            sum_offdiag: 0.0,
+            sum_row_offdiag_lse: 0.0,
         }
     }
 
@@ -157,8 +206,11 @@ impl RowStats {
         }
         let mask = Tensor::from_vec(mask, (b, k), block.device())?;
         let off_lse: Vec<f32> = (block + mask)?.log_sum_exp(D::Minus1)?.to_vec1()?;
+        let row_sums: Vec<f32> = block.sum(D::Minus1)?.to_vec1()?;
         for r in 0..b {
             let (d, o) = (diag[r] as f64, off_lse[r] as f64);
+            self.sum_offdiag += row_sums[r] as f64 - d;
+            self.sum_row_offdiag_lse += o;
             let m = d.max(o);
             let row_lse = m + ((d - m).exp() + (o - m).exp()).ln();
             self.sum_diag += d;
@@ -179,6 +231,11 @@ impl RowStats {
 
     pub fn mean_diag(&self) -> f64 {
         self.sum_diag / self.k as f64
+    }
+
+    pub fn mean_offdiag(&self) -> f64 {
+        let k = self.k as f64;
+        self.sum_offdiag / (k * (k - 1.0))
     }
 }
 
@@ -204,6 +261,14 @@ mod streaming_tests {
                 true,
             ),
             (Box::new(mine::Mine { momentum: 0.9 }), true),
+            (Box::new(club::Club), true),
+            (Box::new(loo::LeaveOneOut), true),
+            (
+                Box::new(doe::Doe {
+                    marginal: BaselineSpec::Density { components: 1 },
+                }),
+                true,
+            ),
             (Box::new(smile::Smile { tau: 5.0 }), false),
             (
                 Box::new(interpolated::Interpolated {

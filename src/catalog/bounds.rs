@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::bounds::{
-    dv::Dv, infonce::InfoNce, interpolated::Interpolated, js::Js, mine::Mine, nwj::Nwj,
-    smile::Smile, tuba::Tuba, BaselineSpec, Bound,
+    club::Club, doe::Doe, dv::Dv, infonce::InfoNce, interpolated::Interpolated, js::Js,
+    loo::LeaveOneOut, mine::Mine, nwj::Nwj, smile::Smile, tuba::Tuba, BaselineSpec, Bound,
 };
 use crate::ir::{typed_params, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Value};
 use crate::nn::EncoderRef;
@@ -113,6 +113,42 @@ pub static INTERPOLATED: Entry = Entry::constructor(
         bound(Interpolated {
             alpha: a.alpha,
             baseline: baseline(a.baseline)?,
+        })
+    },
+);
+
+pub static CLUB: Entry = Entry::constructor(
+    "club",
+    Kind::Bound,
+    "CLUB upper bound (Cheng et al. 2020): mean(diag s) - mean_offdiag(s) with s = ln q(y|x); an upper bound when q is the true conditional (the oracle), an estimate for a learned one; trained by likelihood (a conditional or oracle critic)",
+    &[],
+    |_| bound(Club),
+);
+
+pub static LOO_UPPER: Entry = Entry::constructor(
+    "loo_upper",
+    Kind::Bound,
+    "leave-one-out upper bound (Poole et al. 2019): mean_i(s_ii - ln mean_{j != i} e^s_ij) with s = ln q(y|x); an upper bound with the true conditional (the oracle), an estimate for a learned one; trained by likelihood (a conditional or oracle critic)",
+    &[],
+    |_| bound(LeaveOneOut),
+);
+
+typed_params! {
+    pub struct DoeArgs {
+        components: usize = Default::Num(1.0), Range::between(1.0, 64.0),
+            "components of the density model of y: a mixture of diagonal Gaussians (1: a Gaussian)";
+    }
+}
+
+pub static DOE: Entry = Entry::constructor(
+    "doe",
+    Kind::Bound,
+    "difference of entropies (McAllester & Stratos 2020): mean ln q(y|x) - mean ln q(y), two cross-entropies of densities trained by likelihood; not capped at ln K, neither a lower nor an upper bound (a conditional critic)",
+    DoeArgs::PARAMS,
+    |args| {
+        let components = DoeArgs::read(args)?.components;
+        bound(Doe {
+            marginal: BaselineSpec::Density { components },
         })
     },
 );

@@ -66,6 +66,7 @@ pub static ENTRIES: &[&Entry] = &[
     &models::BILINEAR,
     &models::FIXED,
     &models::ORACLE,
+    &models::CONDITIONAL,
     // bounds
     &bounds::INFONCE,
     &bounds::NWJ,
@@ -75,6 +76,9 @@ pub static ENTRIES: &[&Entry] = &[
     &bounds::TUBA,
     &bounds::MINE,
     &bounds::INTERPOLATED,
+    &bounds::CLUB,
+    &bounds::LOO_UPPER,
+    &bounds::DOE,
     // training
     &runs::TRAIN,
     &runs::KSG,

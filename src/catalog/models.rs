@@ -214,6 +214,29 @@ pub static ORACLE: Entry = Entry::constructor(
     |args: &Args| critic(CriticSpec::Oracle { data: OracleArgs::read(args)?.data }),
 );
 
+typed_params! {
+    pub struct ConditionalArgs {
+        mean: EncoderRef = Default::Required, Range::ANY,
+            "network from x to the mean of y (out: the width of y)";
+        log_scale: Option<EncoderRef> = Default::Optional, Range::ANY,
+            "network from x to ln sigma per coordinate of y (default: one learned vector, the same for every x)";
+    }
+}
+
+pub static CONDITIONAL: Entry = Entry::constructor(
+    "conditional",
+    Kind::Critic,
+    "a Gaussian conditional density q(y|x) = N(mean(x), diag sigma(x)^2), scoring s_ij = ln q(y_i|x_j); the critic of club, loo_upper and doe (trained by likelihood), and a valid critic for every other bound",
+    ConditionalArgs::PARAMS,
+    |args: &Args| {
+        let a = ConditionalArgs::read(args)?;
+        critic(CriticSpec::Conditional {
+            mean: a.mean,
+            log_scale: a.log_scale,
+        })
+    },
+);
+
 /// The encoders g and h of a two-tower critic, and whether they are one network (the same
 /// declared encoder twice, or h omitted).
 fn towers(g: EncoderRef, h: Option<EncoderRef>) -> (EncoderRef, EncoderRef, bool) {

@@ -37,6 +37,11 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
                 data.dist.dim_y()
             ))
         })?;
+    crate::bounds::check_critic(spec.bound.as_ref(), &spec.critic).map_err(|m| {
+        ParamError::new(ParamErrorKind::Conflict, "critic", m).help(
+            "use e.g. `critic: conditional(mean: mlp(hidden: [256], out: DIM_Y))`, or a bound that takes any critic",
+        )
+    })?;
     check_memory(&spec)?;
     if let Some(why) = too_many_rows(data, Some(Part::Train), spec.batch, "a batch") {
         return Err(ParamError::new(ParamErrorKind::OutOfRange, "batch", why)

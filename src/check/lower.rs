@@ -495,6 +495,29 @@ impl Checker<'_> {
         let bound_text = a.bound.as_ref().map(|_| self.text(matched.span("bound")));
         let bound = a.bound.unwrap_or_else(|| train.bound.clone());
         let batch = a.batch.unwrap_or(train.batch);
+        if let Err(message) = crate::bounds::check_critic(bound.as_ref(), &train.critic) {
+            self.errors.push(CheckError::Conflict {
+                message: format!("`{}`: {message}", run.name),
+                span: matched.span("bound").into(),
+                help: Some("evaluate under a bound that takes any critic, or train the run with a conditional(...) critic".into()),
+            });
+            return None;
+        }
+        if bound.reads() == crate::bounds::Reads::ConditionalDensity
+            && train.bound.reads() != crate::bounds::Reads::ConditionalDensity
+        {
+            self.errors.push(CheckError::Conflict {
+                message: format!(
+                    "`{}` needs the density model of y trained with the run, and `{}` was trained with `{}`, which has none",
+                    bound.name(),
+                    run.name,
+                    train.bound.name()
+                ),
+                span: matched.span("bound").into(),
+                help: Some(format!("train a run with `bound: {}` to read it out", bound.name())),
+            });
+            return None;
+        }
         if batch > MAX_DENSE_BATCH && !streamable(bound.as_ref()) {
             self.errors.push(CheckError::OutOfRange {
                 param: "batch".into(),

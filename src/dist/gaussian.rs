@@ -55,6 +55,23 @@ impl Distribution for Gaussian {
         }
     }
 
+    /// Per coordinate: -ln(v)/2 - rho^2 x^2/(2v) + (1/2 - 1/(2v)) y^2 + (rho/v) x y, v = 1 - rho^2.
+    fn quadratic_pmi(&self) -> Option<super::QuadraticPmi> {
+        let d = self.dim;
+        let v = 1.0 - self.rho * self.rho;
+        let diag = |value: f64| {
+            let mut m = vec![0.0; d * d];
+            (0..d).for_each(|i| m[i * d + i] = value);
+            m
+        };
+        Some(super::QuadraticPmi {
+            c: -0.5 * d as f64 * v.ln(),
+            a: diag(-self.rho * self.rho / (2.0 * v)),
+            b: diag(0.5 - 0.5 / v),
+            cross: diag(self.rho / v),
+        })
+    }
+
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
         // Per coordinate: ln N(y; rho x, 1 - rho^2) - ln N(y; 0, 1).
         let r2 = self.rho * self.rho;

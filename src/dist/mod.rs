@@ -60,6 +60,16 @@ pub struct Truth {
     pub std_err: f64,
 }
 
+/// ln r(x, y) = c + x^T A x + y^T B y + x^T C y (row-major A: dim_x^2, B: dim_y^2, C: dim_x x
+/// dim_y).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuadraticPmi {
+    pub c: f64,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+    pub cross: Vec<f64>,
+}
+
 /// Which variable a label's mutual information is with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelSide {
@@ -97,6 +107,11 @@ pub trait Distribution: Send + Sync + fmt::Debug {
     fn truth(&self) -> Truth;
     /// ln p(x,y) - ln p(x) - ln p(y) at one pair (the pointwise MI), where the density is known.
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64>;
+    /// The pointwise MI as a quadratic form, where it is one (the Gaussian families), so that
+    /// the oracle critic can score a whole batch with matrix products; `None` elsewhere.
+    fn quadratic_pmi(&self) -> Option<QuadraticPmi> {
+        None
+    }
     /// How many stages training walks through (`staircase`); 1 for ordinary distributions.
     fn stage_count(&self) -> usize {
         1

@@ -30,6 +30,9 @@ impl Distribution for Staircase {
     fn truth(&self) -> Truth {
         self.last().truth()
     }
+    fn quadratic_pmi(&self) -> Option<super::QuadraticPmi> {
+        self.last().quadratic_pmi()
+    }
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
         self.last().pointwise_mi(x, y)
     }

@@ -1,6 +1,8 @@
 //! Learned log-baselines ln b(y) for the bounds that divide the critic by one (TUBA and the
-//! interpolated bound): a single trained constant, or a network of y with one output. The
-//! baseline is trained alongside the critic and kept with it for evaluation.
+//! interpolated bound): a single trained constant, or a network of y with one output; and the
+//! normalised density models ln q(y) of the difference-of-entropies bound (a mixture of
+//! diagonal Gaussians). The baseline is trained alongside the critic and kept with it for
+//! evaluation.
 
 use candle_core::{Device, Result, Tensor, Var};
 
@@ -15,6 +17,9 @@ pub enum BaselineSpec {
     Constant,
     /// A network of y with a single output.
     Net(EncoderRef),
+    /// A normalised density q(y): a mixture of `components` diagonal Gaussians (one: a
+    /// Gaussian), trained by likelihood.
+    Density { components: usize },
 }
 
 impl BaselineSpec {
@@ -33,13 +38,37 @@ impl BaselineSpec {
                 Ok(Baseline::Constant(v))
             }
             BaselineSpec::Net(e) => Ok(Baseline::Net(e.spec.build(dim_y, rng, device, params)?)),
+            BaselineSpec::Density { components } => {
+                let m = *components;
+                // One component starts at N(0, I); several start at means drawn from N(0, I)
+                // so that they can separate.
+                let means: Vec<f32> = if m == 1 {
+                    vec![0.0; dim_y]
+                } else {
+                    let normal = rand_distr::StandardNormal;
+                    (0..m * dim_y)
+                        .map(|_| rand::RngExt::sample::<f64, _>(rng, normal) as f32)
+                        .collect()
+                };
+                let var = |t: Tensor, params: &mut Params| -> Result<Var> {
+                    let v = Var::from_tensor(&t)?;
+                    params.vars.push(v.clone());
+                    Ok(v)
+                };
+                let f32 = candle_core::DType::F32;
+                Ok(Baseline::Density {
+                    mean: var(Tensor::from_vec(means, (m, dim_y), device)?, params)?,
+                    log_sigma: var(Tensor::zeros((m, dim_y), f32, device)?, params)?,
+                    logits: var(Tensor::zeros(m, f32, device)?, params)?,
+                })
+            }
         }
     }
 
     /// Checks that the network (if any) maps y to one number.
     pub fn check(&self) -> std::result::Result<(), String> {
         match self {
-            BaselineSpec::Constant => Ok(()),
+            BaselineSpec::Constant | BaselineSpec::Density { .. } => Ok(()),
             BaselineSpec::Net(e) => match &e.spec {
                 crate::nn::EncoderSpec::Mlp { out: 1, .. } => Ok(()),
                 crate::nn::EncoderSpec::Mlp { out, .. } => Err(format!(
@@ -64,6 +93,13 @@ impl BaselineSpec {
 pub enum Baseline {
     Constant(Var),
     Net(Encoder),
+    Density {
+        /// components x dim_y
+        mean: Var,
+        log_sigma: Var,
+        /// unnormalised log mixing weights, one per component
+        logits: Var,
+    },
 }
 
 impl Baseline {
@@ -73,6 +109,70 @@ impl Baseline {
         match self {
             Baseline::Constant(c) => c.as_tensor().broadcast_as(k)?.contiguous(),
             Baseline::Net(e) => e.forward(y)?.reshape(k),
+            Baseline::Density {
+                mean,
+                log_sigma,
+                logits,
+            } => {
+                let per_component = super::density::gaussian_log_density(
+                    y,
+                    mean.as_tensor(),
+                    log_sigma.as_tensor(),
+                )?;
+                let log_weights = candle_nn::ops::log_softmax(logits.as_tensor(), 0)?;
+                per_component
+                    .broadcast_add(&log_weights.unsqueeze(0)?)?
+                    .log_sum_exp(candle_core::D::Minus1)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-component mixture in one dimension with set parameters: ln q(y) against
+    /// ln(w1 N(y; m1, s1) + w2 N(y; m2, s2)) written out.
+    #[test]
+    fn mixture_density_matches_the_formula() {
+        let dev = Device::Cpu;
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let mut params = Params::default();
+        let b = BaselineSpec::Density { components: 2 }
+            .build(1, &mut rng, &dev, &mut params)
+            .unwrap();
+        let Baseline::Density {
+            mean,
+            log_sigma,
+            logits,
+        } = &b
+        else {
+            panic!("a density")
+        };
+        mean.set(&Tensor::new(&[[-1f32], [2.0]], &dev).unwrap())
+            .unwrap();
+        log_sigma
+            .set(&Tensor::new(&[[0.3f32], [-0.4]], &dev).unwrap())
+            .unwrap();
+        logits
+            .set(&Tensor::new(&[0.5f32, -0.25], &dev).unwrap())
+            .unwrap();
+        let ys = [-2.0f64, 0.1, 1.7, 3.5];
+        let got: Vec<f32> = b
+            .forward(&Tensor::new(&[[-2.0f32], [0.1], [1.7], [3.5]], &dev).unwrap())
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let (w1, w2) = (0.5f64.exp(), (-0.25f64).exp());
+        let (w1, w2) = (w1 / (w1 + w2), w2 / (w1 + w2));
+        let n = |y: f64, m: f64, ls: f64| {
+            let s = ls.exp();
+            (-0.5 * ((y - m) / s).powi(2)).exp() / (s * (2.0 * std::f64::consts::PI).sqrt())
+        };
+        for (y, g) in ys.iter().zip(got) {
+            let want = (w1 * n(*y, -1.0, 0.3) + w2 * n(*y, 2.0, -0.4)).ln();
+            assert!((g as f64 - want).abs() < 1e-5, "y = {y}: {g} vs {want}");
         }
     }
 }

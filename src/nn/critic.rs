@@ -33,6 +33,13 @@ pub enum CriticSpec {
     Oracle {
         data: crate::dist::DataRef,
     },
+    /// A Gaussian conditional density q(y | x) = N(mean(x), diag sigma(x)^2): the score is
+    /// ln q(y_i | x_j), trained by likelihood (CLUB, difference of entropies).
+    Conditional {
+        mean: EncoderRef,
+        /// ln sigma(x); one learned vector when omitted.
+        log_scale: Option<EncoderRef>,
+    },
 }
 
 fn enc_name(e: &EncoderRef) -> String {
@@ -56,7 +63,9 @@ impl CriticSpec {
             CriticSpec::Separable { g, h, .. } => {
                 g.spec != EncoderSpec::Identity || h.spec != EncoderSpec::Identity
             }
-            CriticSpec::Bilinear { .. } | CriticSpec::Concat { .. } => true,
+            CriticSpec::Bilinear { .. }
+            | CriticSpec::Concat { .. }
+            | CriticSpec::Conditional { .. } => true,
             CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => false,
         }
     }
@@ -66,9 +75,10 @@ impl CriticSpec {
     pub fn encoders(&self) -> Option<(&EncoderRef, &EncoderRef)> {
         match self {
             CriticSpec::Separable { g, h, .. } | CriticSpec::Bilinear { g, h, .. } => Some((g, h)),
-            CriticSpec::Concat { .. } | CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => {
-                None
-            }
+            CriticSpec::Concat { .. }
+            | CriticSpec::Fixed { .. }
+            | CriticSpec::Oracle { .. }
+            | CriticSpec::Conditional { .. } => None,
         }
     }
 
@@ -148,6 +158,21 @@ impl CriticSpec {
                 }
                 Ok(())
             }
+            CriticSpec::Conditional { mean, log_scale } => {
+                for (what, e) in std::iter::once(("mean", mean))
+                    .chain(log_scale.iter().map(|l| ("log_scale", l)))
+                {
+                    e.spec.check_input(dim_x)?;
+                    let w = e.spec.out_width(dim_x);
+                    if w != dim_y {
+                        return Err(format!(
+                            "a conditional density of y needs `{what}` to map x ({dim_x} wide) to one number per coordinate of y ({dim_y}), but `{}` gives {w}",
+                            enc_name(e)
+                        ));
+                    }
+                }
+                Ok(())
+            }
             CriticSpec::Concat { f } => {
                 let w = f.spec.out_width(dim_x + dim_y);
                 if w != 1 {
@@ -184,6 +209,13 @@ impl CriticSpec {
                 let acts: f64 = f.spec.layer_widths().iter().map(|&w| w as f64).sum();
                 (f.spec.param_count(input), k * k * acts)
             }
+            CriticSpec::Conditional { mean, log_scale } => {
+                let (pm, am) = tower(mean, dim_x);
+                let (pl, al) = log_scale
+                    .as_ref()
+                    .map_or((dim_y as f64, 0.0), |l| tower(l, dim_x));
+                (pm + pl, am + al)
+            }
             CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => (0.0, 0.0),
         };
         4.0 * (4.0 * params + 2.0 * acts + 4.0 * k * k)
@@ -214,6 +246,15 @@ impl CriticSpec {
                 2.0 * k * input as f64 * first + k * k * first + 2.0 * k * k * rest
             }
             CriticSpec::Fixed { .. } => 2.0 * k * k * dim_x as f64,
+            // Two towers on K rows of x, then three K x K products over y's width.
+            CriticSpec::Conditional { mean, log_scale } => {
+                2.0 * k
+                    * (mean.spec.param_count(dim_x)
+                        + log_scale
+                            .as_ref()
+                            .map_or(0.0, |l| l.spec.param_count(dim_x)))
+                    + 6.0 * k * k * dim_y as f64
+            }
             // A log-density ratio per pair: quadratic forms in the joint's width.
             CriticSpec::Oracle { .. } => {
                 let d = (dim_x + dim_y) as f64;
@@ -235,6 +276,12 @@ impl CriticSpec {
                     }
             }
             CriticSpec::Concat { f } => f.spec.param_count(dim_x + dim_y),
+            CriticSpec::Conditional { mean, log_scale } => {
+                mean.spec.param_count(dim_x)
+                    + log_scale
+                        .as_ref()
+                        .map_or(dim_y as f64, |l| l.spec.param_count(dim_x))
+            }
             CriticSpec::Fixed { .. } | CriticSpec::Oracle { .. } => 0.0,
         };
         3.0 * self.forward_flops(dim_x, dim_y, k) + 10.0 * params
@@ -286,7 +333,25 @@ impl CriticSpec {
             CriticSpec::Oracle { data } => Critic::Oracle {
                 dist: data.dist.clone(),
                 shift: 0.0,
+                quadratic: data.dist.quadratic_pmi().map(std::sync::Arc::new),
             },
+            CriticSpec::Conditional { mean, log_scale } => {
+                let mean = mean.spec.build(dim_x, rng, device, &mut params)?;
+                let log_scale = match log_scale {
+                    Some(l) => LogScale::Net(l.spec.build(dim_x, rng, device, &mut params)?),
+                    // sigma = 1 to start with.
+                    None => {
+                        let v = candle_core::Var::from_tensor(&Tensor::zeros(
+                            (1, dim_y),
+                            candle_core::DType::F32,
+                            device,
+                        )?)?;
+                        params.vars.push(v.clone());
+                        LogScale::Learned(v)
+                    }
+                };
+                Critic::Conditional { mean, log_scale }
+            }
             CriticSpec::Concat { f } => match &f.spec {
                 EncoderSpec::Mlp {
                     hidden, out, act, ..
@@ -344,7 +409,21 @@ pub enum Critic {
         dist: std::sync::Arc<dyn crate::dist::Distribution>,
         /// Added to the pointwise MI: the evaluating bound's optimal constant.
         shift: f64,
+        /// ln r as a quadratic form (Gaussian families): whole batches by matrix products.
+        quadratic: Option<std::sync::Arc<crate::dist::QuadraticPmi>>,
     },
+    Conditional {
+        mean: Encoder,
+        log_scale: LogScale,
+    },
+}
+
+/// ln sigma(x) of a conditional critic.
+#[derive(Debug, Clone)]
+pub enum LogScale {
+    /// One learned vector (1 x dim_y), the same for every x.
+    Learned(candle_core::Var),
+    Net(Encoder),
 }
 
 impl Critic {
@@ -353,7 +432,10 @@ impl Critic {
     pub fn embed_x(&self, x: &Tensor) -> Option<Result<Tensor>> {
         match self {
             Critic::Separable { g, .. } | Critic::Bilinear { g, .. } => Some(g.forward(x)),
-            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+            Critic::Concat { .. }
+            | Critic::Fixed { .. }
+            | Critic::Oracle { .. }
+            | Critic::Conditional { .. } => None,
         }
     }
 
@@ -363,7 +445,10 @@ impl Critic {
             Critic::Separable { g, h, .. } | Critic::Bilinear { g, h, .. } => {
                 Some(h.as_ref().unwrap_or(g).forward(y))
             }
-            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+            Critic::Concat { .. }
+            | Critic::Fixed { .. }
+            | Critic::Oracle { .. }
+            | Critic::Conditional { .. } => None,
         }
     }
 
@@ -371,9 +456,12 @@ impl Critic {
     /// optimal critic needs: NWJ's optimum is 1 + ln r); other critics are unchanged.
     pub fn with_oracle_shift(&self, shift: f64) -> std::borrow::Cow<'_, Critic> {
         match self {
-            Critic::Oracle { dist, .. } => std::borrow::Cow::Owned(Critic::Oracle {
+            Critic::Oracle {
+                dist, quadratic, ..
+            } => std::borrow::Cow::Owned(Critic::Oracle {
                 dist: dist.clone(),
                 shift,
+                quadratic: quadratic.clone(),
             }),
             other => std::borrow::Cow::Borrowed(other),
         }
@@ -489,7 +577,10 @@ impl Critic {
                 h: cut(h)?,
                 w: w.clone(),
             }),
-            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+            Critic::Concat { .. }
+            | Critic::Fixed { .. }
+            | Critic::Oracle { .. }
+            | Critic::Conditional { .. } => None,
         }
     }
 
@@ -497,7 +588,10 @@ impl Critic {
     pub fn x_encoder(&self) -> Option<&Encoder> {
         match self {
             Critic::Separable { g, .. } | Critic::Bilinear { g, .. } => Some(g),
-            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => None,
+            Critic::Concat { .. }
+            | Critic::Fixed { .. }
+            | Critic::Oracle { .. }
+            | Critic::Conditional { .. } => None,
         }
     }
 
@@ -533,7 +627,10 @@ impl Critic {
                 let hy = h.as_ref().unwrap_or(g).forward(y)?;
                 hy.matmul(&w.as_tensor().t()?)?.matmul(&keys.t()?).map(Some)
             }
-            Critic::Concat { .. } | Critic::Fixed { .. } | Critic::Oracle { .. } => Ok(None),
+            Critic::Concat { .. }
+            | Critic::Fixed { .. }
+            | Critic::Oracle { .. }
+            | Critic::Conditional { .. } => Ok(None),
         }
     }
 
@@ -550,7 +647,20 @@ impl Critic {
                 hy.matmul(&w.as_tensor().t()?)?.matmul(&gx.t()?)
             }
             Critic::Fixed { weight } => y.matmul(&x.t()?)? * *weight,
-            Critic::Oracle { dist, shift } => {
+            Critic::Conditional { mean, log_scale } => {
+                let mu = mean.forward(x)?;
+                let ls = match log_scale {
+                    LogScale::Learned(v) => v.as_tensor().clone(),
+                    LogScale::Net(e) => e.forward(x)?,
+                };
+                super::density::gaussian_log_density(y, &mu, &ls)
+            }
+            Critic::Oracle {
+                quadratic: Some(q),
+                shift,
+                ..
+            } => quadratic_scores(q, *shift, x, y),
+            Critic::Oracle { dist, shift, .. } => {
                 let xs: Vec<Vec<f32>> = x.to_vec2()?;
                 let ys: Vec<Vec<f32>> = y.to_vec2()?;
                 let k = xs.len();
@@ -602,6 +712,31 @@ impl Critic {
     }
 }
 
+/// The oracle's K x K scores c + shift + x_j^T A x_j + y_i^T B y_i + x_j^T C y_i, in f64 matrix
+/// products.
+fn quadratic_scores(
+    q: &crate::dist::QuadraticPmi,
+    shift: f64,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<Tensor> {
+    use candle_core::DType;
+    let (x, y) = (x.to_dtype(DType::F64)?, y.to_dtype(DType::F64)?);
+    let (dx, dy) = (x.dim(1)?, y.dim(1)?);
+    let dev = x.device();
+    let a = Tensor::from_slice(&q.a, (dx, dx), dev)?;
+    let b = Tensor::from_slice(&q.b, (dy, dy), dev)?;
+    let c = Tensor::from_slice(&q.cross, (dx, dy), dev)?;
+    let qa = (x.matmul(&a)? * &x)?.sum(D::Minus1)?; // one per x_j: columns
+    let qb = (y.matmul(&b)? * &y)?.sum(D::Minus1)?; // one per y_i: rows
+    let cross = y.matmul(&c.t()?)?.matmul(&x.t()?)?; // y_i^T C^T x_j
+    let s = cross
+        .broadcast_add(&qa.unsqueeze(0)?)?
+        .broadcast_add(&qb.unsqueeze(1)?)?
+        .affine(1.0, q.c + shift)?;
+    s.to_dtype(DType::F32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,6 +749,77 @@ mod tests {
             act: Activation::Relu,
             layer_norm: false,
         })
+    }
+
+    /// The oracle's matrix path (Gaussian families) gives the pair-by-pair pointwise MI, for the
+    /// correlated Gaussian and for a multinormal with x 2 and y 3 wide and correlations inside
+    /// and across the blocks.
+    #[test]
+    fn quadratic_oracle_scores_equal_the_pairwise_ones() {
+        use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
+        use crate::dist::{gaussian::Gaussian, Distribution};
+        use std::sync::Arc;
+        let mut m = vec![0.0; 25];
+        for i in 0..5 {
+            for j in 0..5 {
+                m[i * 5 + j] = if i == j {
+                    1.0
+                } else {
+                    0.3 + 0.05 * ((i + j) % 3) as f64
+                };
+            }
+        }
+        let cov = Covariance {
+            dim_x: 2,
+            dim_y: 3,
+            matrix: m,
+        };
+        let dists: Vec<Arc<dyn Distribution>> = vec![
+            Arc::new(Gaussian { dim: 3, rho: 0.8 }),
+            Arc::new(MultiNormal {
+                g: GaussianBlocks::new(&cov).unwrap(),
+            }),
+        ];
+        for d in dists {
+            let mut rng = crate::dist::stream(0, 0, "test");
+            let s = d.sample(7, &mut rng);
+            let dev = Device::Cpu;
+            let x = Tensor::from_vec(
+                s.x.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+                (7, s.dim_x),
+                &dev,
+            )
+            .unwrap();
+            let y = Tensor::from_vec(
+                s.y.iter().map(|&v| v as f32).collect::<Vec<_>>(),
+                (7, s.dim_y),
+                &dev,
+            )
+            .unwrap();
+            let q = d.quadratic_pmi().expect("a quadratic form");
+            let fast = Critic::Oracle {
+                dist: d.clone(),
+                shift: 0.5,
+                quadratic: Some(Arc::new(q)),
+            };
+            let slow = Critic::Oracle {
+                dist: d.clone(),
+                shift: 0.5,
+                quadratic: None,
+            };
+            let a: Vec<Vec<f32>> = fast.scores(&x, &y).unwrap().to_vec2().unwrap();
+            let b: Vec<Vec<f32>> = slow.scores(&x, &y).unwrap().to_vec2().unwrap();
+            for i in 0..7 {
+                for j in 0..7 {
+                    assert!(
+                        (a[i][j] - b[i][j]).abs() < 1e-4 * (1.0 + b[i][j].abs()),
+                        "{i},{j}: {} vs {}",
+                        a[i][j],
+                        b[i][j]
+                    );
+                }
+            }
+        }
     }
 
     /// Counted by hand: a 3 -> 4 -> 2 tower has 3*4 + 4 + 4*2 + 2 = 26 parameters, i.e. 26

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod critic;
+pub mod density;
 pub mod encoder;
 pub mod frozen;
 mod layers;

@@ -150,7 +150,7 @@ fn stream_stats(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bounds::{dv::Dv, infonce::InfoNce, js::Js, nwj::Nwj};
+    use crate::bounds::{club::Club, dv::Dv, infonce::InfoNce, js::Js, loo::LeaveOneOut, nwj::Nwj};
     use crate::dist::gaussian::Gaussian;
 
     /// The streamed statistics give the same estimates as the dense matrix.
@@ -163,7 +163,7 @@ mod tests {
         let (x, y) = to_tensors(&s, &Device::Cpu).unwrap();
         let dense = critic.scores(&x, &y).unwrap();
         let stats = stream_stats(&critic, &x, &y, None, 37).unwrap();
-        let bounds: [&dyn Bound; 4] = [&InfoNce, &Nwj, &Dv, &Js];
+        let bounds: [&dyn Bound; 6] = [&InfoNce, &Nwj, &Dv, &Js, &Club, &LeaveOneOut];
         for b in bounds {
             let want: f32 = b.estimate(&dense).unwrap().to_scalar().unwrap();
             let got = b.estimate_streamed(&stats).unwrap();
