@@ -16,7 +16,7 @@ fn bench(c: &mut Criterion) {
     for n in [10_000usize, 100_000] {
         let s = d.sample(n, &mut mica::dist::stream(0, 0, "bench"));
         group.bench_function(format!("ksg_k3_n{n}"), |b| {
-            b.iter(|| mica::nonparam::ksg::Ksg { k: 3 }.estimate(&s))
+            b.iter(|| mica::nonparam::ksg::Ksg::new(3).estimate(&s))
         });
         if n == 100_000 {
             group.bench_function("gaussian_mi_n100000", |b| {

@@ -165,7 +165,7 @@ fn every_format_gives_the_estimate_of_the_rows_written() {
     let dir = folder("formats");
     let s = sample();
     write_all(&dir, &s);
-    let want = Ksg { k: 3 }.estimate(&s);
+    let want = Ksg::new(3).estimate(&s);
     let sources = [
         ("npy", r#"load(x: "x.npy", y: "y.npy", held_out: 0)"#),
         (

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use crate::dist::{DataRef, Part};
 use crate::ir::{
     fmt_bytes, too_many_rows, typed_params, Args, Build, Default, Entry, Kind, Method,
-    NonparamSpec, ParamError, ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Value,
+    NonparamSpec, ParamError, ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Ty, Value,
 };
-use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, ksg::Ksg, Estimator};
+use crate::nonparam::ksg::{Ksg, Norm, Variant};
+use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, Estimator};
 
 pub static TRAIN: Entry = Entry {
     name: "train",
@@ -163,6 +164,11 @@ typed_params! {
         samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
         seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
         k: usize = Default::Num(3.0), Range::between(1.0, 100.0), "neighbours";
+        estimator: usize = Default::Num(1.0), Range::between(1.0, 2.0),
+            "Kraskov et al.'s estimator 1 (counts strictly inside the k-th neighbour's distance) or 2 (counts within each marginal's extent of the k neighbours)";
+        metric: String = Default::Sym("max"), Range::ANY,
+            "the norm within x and within y (the joint distance is the larger of the two): max (Chebyshev) or euclidean",
+            as Ty::Choice(&["max", "euclidean"]);
     }
 }
 
@@ -188,12 +194,24 @@ typed_params! {
 pub static KSG: Entry = Entry {
     name: "ksg",
     kind: Kind::Run,
-    doc: "Kraskov (KSG) k-nearest-neighbour estimator 1, max-norm, on `samples` pairs per seed",
+    doc: "Kraskov (KSG) k-nearest-neighbour estimator (1 or 2; max-norm or Euclidean within each space) on `samples` pairs per seed",
     params: KsgArgs::PARAMS,
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = KsgArgs::read(a)?;
-        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(Ksg { k: a.k }))
+        let ksg = Ksg {
+            k: a.k,
+            variant: if a.estimator == 2 {
+                Variant::Two
+            } else {
+                Variant::One
+            },
+            norm: match a.metric.as_str() {
+                "euclidean" => Norm::Euclidean,
+                _ => Norm::Max,
+            },
+        };
+        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(ksg))
     }),
 };
 

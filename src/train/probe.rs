@@ -53,7 +53,7 @@ fn geometry(
         Measure::Uniform(t) => probe::uniformity(&zx, d, t),
         Measure::Ksg(k) => {
             let (zy, dy) = embed(critic, &s, Side::Y, device).map_err(fail)?;
-            Ksg { k }.estimate(&Sample {
+            Ksg::new(k).estimate(&Sample {
                 n: s.n,
                 dim_x: d,
                 dim_y: dy,
