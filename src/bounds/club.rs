@@ -18,6 +18,10 @@ impl Bound for Club {
         "club"
     }
 
+    fn row_shift_invariant(&self) -> bool {
+        true
+    }
+
     fn estimate(&self, s: &Tensor) -> Result<Tensor> {
         diagonal(s)?.mean_all()? - mean_offdiag(s)?
     }

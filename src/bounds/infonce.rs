@@ -15,6 +15,10 @@ impl Bound for InfoNce {
         "infonce"
     }
 
+    fn row_shift_invariant(&self) -> bool {
+        true
+    }
+
     fn estimate(&self, s: &Tensor) -> Result<Tensor> {
         let m = s.dim(1)?;
         let lse = s.log_sum_exp(D::Minus1)?;

@@ -18,6 +18,10 @@ impl Bound for LeaveOneOut {
         "loo_upper"
     }
 
+    fn row_shift_invariant(&self) -> bool {
+        true
+    }
+
     fn estimate(&self, s: &Tensor) -> Result<Tensor> {
         let k = s.dim(0)?;
         let eye = Tensor::eye(k, s.dtype(), s.device())?;

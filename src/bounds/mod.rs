@@ -78,6 +78,13 @@ pub trait Bound: Send + Sync + fmt::Debug {
     fn reads(&self) -> Reads {
         Reads::AnyCritic
     }
+    /// Whether adding any c(y_i) to row i of the scores leaves the estimate unchanged, so that
+    /// the optimal critic is ln r + c(y) for every c (InfoNCE, CLUB, the leave-one-out bound).
+    /// Bounds that are not need the critic to represent ln r's own terms in x alone and y
+    /// alone, which a shared separable critic (a positive semi-definite kernel) cannot.
+    fn row_shift_invariant(&self) -> bool {
+        false
+    }
 }
 
 /// What a bound needs of its critic's scores.

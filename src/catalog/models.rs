@@ -136,7 +136,7 @@ typed_params! {
 pub static SEPARABLE: Entry = Entry::constructor(
     "separable",
     Kind::Critic,
-    "f(x,y) = g(x) . h(y) / temperature (cosine if normalize); the same declared encoder twice shares weights",
+    "f(x,y) = g(x) . h(y) / temperature (cosine if normalize); the same declared encoder twice shares weights, which makes f a positive semi-definite kernel that cannot hold ln r's terms in x alone or y alone: fine for infonce, warned for the bounds that need them",
     SeparableArgs::PARAMS,
     |args| {
         let a = SeparableArgs::read(args)?;

@@ -239,6 +239,17 @@ pub enum CheckWarning {
         #[label("declared here")]
         span: SourceSpan,
     },
+    #[error("a shared separable critic cannot represent what `{bound}` reads")]
+    #[diagnostic(
+        code(mica::check::shared_kernel),
+        severity(Warning),
+        help("g(x) . g(y) with one encoder is a positive semi-definite kernel; `{bound}`'s optimal critic contains terms of ln r in x alone and in y alone that such a kernel cannot give, so its estimate stays below what two encoders reach; InfoNCE, club and loo_upper are unaffected (they ignore terms in y alone). Give y its own encoder (`h: mlp(...)`) or use `infonce`")
+    )]
+    SharedKernel {
+        bound: String,
+        #[label("shared encoder, read out with `{bound}`")]
+        span: SourceSpan,
+    },
     #[error("{what} will take about {time} on one core ({detail})")]
     #[diagnostic(
         code(mica::check::long_run),

@@ -493,6 +493,7 @@ impl Checker<'_> {
             ));
         };
         let bound_text = a.bound.as_ref().map(|_| self.text(matched.span("bound")));
+        let overridden = a.bound.is_some();
         let bound = a.bound.unwrap_or_else(|| train.bound.clone());
         let batch = a.batch.unwrap_or(train.batch);
         if let Err(message) = crate::bounds::check_critic(bound.as_ref(), &train.critic) {
@@ -502,6 +503,9 @@ impl Checker<'_> {
                 help: Some("evaluate under a bound that takes any critic, or train the run with a conditional(...) critic".into()),
             });
             return None;
+        }
+        if overridden {
+            self.warn_shared_kernel(&train.critic, bound.as_ref(), matched.span("bound"));
         }
         if bound.reads() == crate::bounds::Reads::ConditionalDensity
             && train.bound.reads() != crate::bounds::Reads::ConditionalDensity

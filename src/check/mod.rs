@@ -301,7 +301,7 @@ impl<'a> Checker<'a> {
             // Sweep bodies are checked once per value: warn once.
             if !self.warnings.iter().any(|w| match w {
                 CheckWarning::ShadowsBuiltin { span: s, .. } => *s == span,
-                CheckWarning::LongRun { .. } => false,
+                CheckWarning::LongRun { .. } | CheckWarning::SharedKernel { .. } => false,
             }) {
                 self.warnings.push(CheckWarning::ShadowsBuiltin {
                     name: d.name.name.clone(),
@@ -355,6 +355,9 @@ impl<'a> Checker<'a> {
         if let Some(Value::Run(r)) = &value {
             self.program.runs.insert(key.clone(), r.clone());
             self.run_spans.insert(key.clone(), d.name.span);
+            if let Some(t) = r.train() {
+                self.warn_shared_kernel(&t.critic, t.bound.as_ref(), d.value.span);
+            }
         }
         if let Some(Value::Data(dd)) = &value {
             self.program.data.insert(key.clone(), dd.clone());
@@ -369,6 +372,34 @@ impl<'a> Checker<'a> {
             let arity = d.index.as_ref().map(|i| i.len()).unwrap_or(0);
             self.scope
                 .insert_family(&d.name.name, d.kind, arity, d.name.span);
+        }
+    }
+
+    /// Warns when a shared separable critic is trained or read out with a bound that needs the
+    /// terms of ln r in one variable alone (once per span: a sweep declares many runs).
+    pub(crate) fn warn_shared_kernel(
+        &mut self,
+        critic: &crate::nn::CriticSpec,
+        bound: &dyn crate::bounds::Bound,
+        span: ast::Span,
+    ) {
+        let shared = matches!(
+            critic,
+            crate::nn::CriticSpec::Separable { shared: true, .. }
+        );
+        if !shared || bound.row_shift_invariant() {
+            return;
+        }
+        let span: miette::SourceSpan = span.into();
+        let seen = self
+            .warnings
+            .iter()
+            .any(|w| matches!(w, CheckWarning::SharedKernel { span: s, .. } if *s == span));
+        if !seen {
+            self.warnings.push(CheckWarning::SharedKernel {
+                bound: bound.name().to_string(),
+                span,
+            });
         }
     }
 
