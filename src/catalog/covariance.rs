@@ -46,6 +46,116 @@ pub static SPARSE: Entry = Entry::constructor(
 );
 
 typed_params! {
+    pub struct DiagArgs {
+        corr: Vec<f64> = Default::Required, Range { min: Some((-1.0, false)), max: Some((1.0, false)) },
+            "the canonical correlations corr(x_i, y_i), one per coordinate pair";
+    }
+}
+
+pub static DIAG: Entry = Entry::constructor(
+    "diag",
+    Kind::Covariance,
+    "canonical correlations: unit variances, corr(x_i, y_i) = corr[i], zero elsewhere (x and y as wide as the list; bmi's canonical_correlation); MI = -1/2 sum ln(1 - corr_i^2)",
+    DiagArgs::PARAMS,
+    |args| {
+        let corr = DiagArgs::read(args)?.corr;
+        let d = corr.len();
+        if d == 0 {
+            return Err(ParamError::new(
+                ParamErrorKind::OutOfRange,
+                "corr",
+                "no correlations given",
+            )
+            .help("give one correlation per coordinate pair, e.g. `corr: [0.8, 0.5]`"));
+        }
+        let mut c = Covariance::identity(d, d);
+        let n = c.n();
+        for (i, r) in corr.into_iter().enumerate() {
+            c.matrix[i * n + d + i] = r;
+            c.matrix[(d + i) * n + i] = r;
+        }
+        checked(c, "corr", "each correlation must lie in (-1, 1)".into())
+    },
+);
+
+typed_params! {
+    pub struct LvmArgs {
+        dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
+        dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";
+        pairs: usize = Default::Num(0.0), Range::at_least(0.0),
+            "strongly interacting pairs (x_i, y_i) sharing a latent Z_i";
+        alpha: f64 = Default::Num(0.0), Range::ANY, "weight of U_all, shared by every coordinate (dense interactions)";
+        lambd: f64 = Default::Num(0.0), Range::ANY, "weight of Z_i in the interacting pairs";
+        beta: f64 = Default::Num(0.0), Range::ANY, "weight of U_X within x and of U_Y within y";
+        eta: f64 = Default::Num(0.0), Range::ANY, "weight of a private latent added to each non-interacting coordinate (bmi's sparse family sets it to lambd so all variances match)";
+        epsilon: f64 = Default::Num(1.0), Range::ANY, "weight of each coordinate's own noise";
+    }
+}
+
+pub static LVM: Entry = Entry::constructor(
+    "lvm",
+    Kind::Covariance,
+    "bmi's Gaussian latent-variable model (GaussianLVMParametrization): x_i = alpha U_all + beta U_X + lambd Z_i [i < pairs] + eta V_i [i >= pairs] + epsilon E_i, y likewise, all latents N(0, 1), as a correlation matrix; dense is alpha only, sparse(corr: 0.8) is pairs 2, lambd = eta = 2",
+    LvmArgs::PARAMS,
+    |args| {
+        let a = LvmArgs::read(args)?;
+        let (dx, dy) = (a.dim_x, a.dim_y);
+        if a.pairs > dx.min(dy) {
+            return Err(ParamError::new(
+                ParamErrorKind::OutOfRange,
+                "pairs",
+                format!("{} pairs need at least {} coordinates in x and in y", a.pairs, a.pairs),
+            )
+            .help(format!("pairs must be at most min(dim_x, dim_y) = {}", dx.min(dy))));
+        }
+        let n = dx + dy;
+        let mut m = vec![a.alpha * a.alpha; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if (i < dx) == (j < dx) {
+                    m[i * n + j] += a.beta * a.beta;
+                }
+            }
+            m[i * n + i] += a.epsilon * a.epsilon;
+            let own = if i < dx { i } else { i - dx };
+            m[i * n + i] += if own < a.pairs {
+                a.lambd * a.lambd
+            } else {
+                a.eta * a.eta
+            };
+        }
+        for i in 0..a.pairs {
+            m[i * n + dx + i] += a.lambd * a.lambd;
+            m[(dx + i) * n + i] += a.lambd * a.lambd;
+        }
+        // bmi uses the correlation matrix of this covariance.
+        let sd: Vec<f64> = (0..n).map(|i| m[i * n + i].sqrt()).collect();
+        if sd.iter().any(|&s| s <= 0.0 || !s.is_finite()) {
+            return Err(ParamError::new(
+                ParamErrorKind::OutOfRange,
+                "epsilon",
+                "some coordinate has no variance",
+            )
+            .help("give every coordinate some noise (epsilon > 0)"));
+        }
+        for i in 0..n {
+            for j in 0..n {
+                m[i * n + j] /= sd[i] * sd[j];
+            }
+        }
+        checked(
+            Covariance {
+                dim_x: dx,
+                dim_y: dy,
+                matrix: m,
+            },
+            "epsilon",
+            "the latent weights give a singular correlation matrix".into(),
+        )
+    },
+);
+
+typed_params! {
     pub struct CovarianceArgs {
         dim_x: usize = Default::Required, Range::between(1.0, 512.0), "dimension of x";
         dim_y: usize = Default::Required, Range::between(1.0, 512.0), "dimension of y";

@@ -42,6 +42,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::SWISS_ROLL,
     &data::POWER,
     &data::RESCALE,
+    &data::BIMODAL,
     &data::PROJECT,
     // a user's data
     &load::LOAD,
@@ -52,6 +53,8 @@ pub static ENTRIES: &[&Entry] = &[
     // covariances and mixture components
     &covariance::DENSE,
     &covariance::SPARSE,
+    &covariance::DIAG,
+    &covariance::LVM,
     &covariance::COVARIANCE,
     &covariance::COMPONENT,
     // encoders

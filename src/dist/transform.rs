@@ -28,6 +28,56 @@ pub enum Map {
     Power { alpha: f64 },
     /// scale t + shift per coordinate.
     Rescale { scale: f64, shift: f64 },
+    /// F^-1(Phi(t)) per coordinate, F the CDF of weight N(mean_a, 1) + (1 - weight)
+    /// N(mean_b, 1): a standard normal margin becomes bimodal (bmi's 1v1-bimodal task).
+    Bimodal {
+        weight: f64,
+        mean_a: f64,
+        mean_b: f64,
+    },
+}
+
+/// The lower tail F(v) or the upper tail 1 - F(v) of the two-component mixture, each computed
+/// directly so that neither loses precision far out.
+fn mixture_tail(v: f64, upper: bool, w: f64, a: f64, b: f64) -> f64 {
+    let n = Normal::standard();
+    if upper {
+        w * n.sf(v - a) + (1.0 - w) * n.sf(v - b)
+    } else {
+        w * n.cdf(v - a) + (1.0 - w) * n.cdf(v - b)
+    }
+}
+
+/// F^-1(Phi(t)): bisection on the tail that t is in (lower for t <= 0, upper above), which is
+/// monotone and bracketed by the components' own quantiles.
+fn bimodal(t: f64, w: f64, a: f64, b: f64) -> f64 {
+    let upper = t > 0.0;
+    let target = Normal::standard().cdf(-t.abs());
+    let (mut lo, mut hi) = (a.min(b) - t.abs() - 1.0, a.max(b) + t.abs() + 1.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        let tail = mixture_tail(mid, upper, w, a, b);
+        // The lower tail grows with v, the upper one shrinks.
+        if (tail < target) != upper {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-13 * (1.0 + mid.abs()) {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Phi^-1(F(v)), through the tail that v is in.
+fn bimodal_inverse(v: f64, w: f64, a: f64, b: f64) -> f64 {
+    let lower = mixture_tail(v, false, w, a, b);
+    if lower <= 0.5 {
+        phi_inv(lower)
+    } else {
+        -phi_inv(mixture_tail(v, true, w, a, b))
+    }
 }
 
 fn phi(t: f64) -> f64 {
@@ -90,6 +140,11 @@ impl Map {
             }
             Map::Power { alpha } => out.extend(v.iter().map(|&t| t.signum() * t.abs().powf(alpha))),
             Map::Rescale { scale, shift } => out.extend(v.iter().map(|&t| scale * t + shift)),
+            Map::Bimodal {
+                weight,
+                mean_a,
+                mean_b,
+            } => out.extend(v.iter().map(|&t| bimodal(t, weight, mean_a, mean_b))),
         }
     }
 
@@ -138,6 +193,14 @@ impl Map {
                 .map(|&s| ok(s.signum() * s.abs().powf(1.0 / alpha)))
                 .collect(),
             Map::Rescale { scale, shift } => v.iter().map(|&s| ok((s - shift) / scale)).collect(),
+            Map::Bimodal {
+                weight,
+                mean_a,
+                mean_b,
+            } => v
+                .iter()
+                .map(|&s| ok(bimodal_inverse(s, weight, mean_a, mean_b)))
+                .collect(),
         }
     }
 }
@@ -395,6 +458,35 @@ mod tests {
 
     use super::*;
 
+    /// Standard normal draws pushed through the bimodal map have the mixture's distribution: the
+    /// share below v matches F(v) = 0.3 Phi(v) + 0.7 Phi(v - 5) within 4 standard errors.
+    #[test]
+    fn bimodal_margins_have_the_mixture_distribution() {
+        use rand::RngExt as _;
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let n = 20_000;
+        let m = Map::Bimodal {
+            weight: 0.3,
+            mean_a: 0.0,
+            mean_b: 5.0,
+        };
+        let draws: Vec<f64> = (0..n)
+            .map(|_| {
+                let t: f64 = rng.sample(rand_distr::StandardNormal);
+                m.forward(&[t])[0]
+            })
+            .collect();
+        for v in [-1.0, 1.0, 2.5, 4.0, 6.0] {
+            let want = 0.3 * phi(v) + 0.7 * phi(v - 5.0);
+            let got = draws.iter().filter(|&&d| d <= v).count() as f64 / n as f64;
+            let se = (want * (1.0 - want) / n as f64).sqrt();
+            assert!(
+                (got - want).abs() < 4.0 * se + 1e-9,
+                "v {v}: {got} vs {want}"
+            );
+        }
+    }
+
     /// Every map is inverted by its inverse on its domain.
     #[test]
     fn every_map_is_invertible() {
@@ -410,6 +502,11 @@ mod tests {
             Map::Rescale {
                 scale: -2.0,
                 shift: 1.5,
+            },
+            Map::Bimodal {
+                weight: 0.3,
+                mean_a: 0.0,
+                mean_b: 5.0,
             },
         ];
         let points: [&[f64]; 4] = [&[0.3, -1.2], &[2.5, 0.0], &[-4.0, 3.1], &[0.0, 0.7]];
