@@ -31,6 +31,33 @@ pub static LOAD: Entry = Entry::constructor(
     build,
 );
 
+typed_params! {
+    pub struct FiniteArgs {
+        data: crate::dist::DataRef = Default::Required, Range::ANY, "the distribution to draw from";
+        samples: usize = Default::Num(5000.0), Range::between(4.0, 1_000_000.0),
+            "pairs drawn once per seed (bmi's default: 5000)";
+        held_out: f64 = Default::Num(0.2), Range::between(0.0, 0.9),
+            "share of the pairs set aside for evaluation, traces and probe scores; critics train on the rest";
+    }
+}
+
+pub static FINITE: Entry = Entry::constructor(
+    "finite",
+    Kind::Data,
+    "a fixed sample (bmi's protocol): `samples` pairs of `data` drawn once per seed, the same rows for every run of the file, split into training and held-out rows; critics train for their steps on the training rows (epochs), estimates read the held-out ones, KSG and the other estimators all of them; the truth is `data`'s",
+    FiniteArgs::PARAMS,
+    |args| {
+        let a = FiniteArgs::read(args)?;
+        Ok(Value::Data(crate::dist::DataDecl::new(
+            crate::dist::finite::Finite {
+                base: a.data,
+                samples: a.samples,
+                held_out: a.held_out,
+            },
+        )))
+    },
+);
+
 /// An error about the file named by parameter `param`.
 fn file_error(param: &'static str, e: LoadError) -> ParamError {
     let help = match &e {

@@ -46,6 +46,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::PROJECT,
     // a user's data
     &load::LOAD,
+    &load::FINITE,
     &data::PAIR,
     &data::DUPLICATE_X,
     &data::APPEND_FUNCTION_OF_Y,

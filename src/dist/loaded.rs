@@ -4,7 +4,9 @@
 //! second (`Distribution::part`), so no estimate is read off the rows a critic was fit on.
 //! Non-neural estimators, which fit nothing, draw from all rows. A draw of n rows takes n
 //! distinct rows (the checker refuses sizes above the rows there are); successive draws are
-//! independent. There is no ground truth: `truth_known` is false.
+//! independent. A user's rows have no ground truth (`truth_known` is false); rows drawn once
+//! from a declared distribution (`finite`, bmi's fixed-sample protocol) keep that
+//! distribution's truth and pointwise MI.
 
 use std::sync::Arc;
 
@@ -25,6 +27,15 @@ pub struct Loaded {
     rows: Vec<usize>,
     /// For the whole data: its training and held-out parts.
     parts: Option<(Arc<Loaded>, Arc<Loaded>)>,
+    /// The distribution the rows were drawn from, when they were (its truth is theirs).
+    drawn_from: Option<Arc<dyn Distribution>>,
+}
+
+/// Rows set aside for `held_out` of n (rounded down, at least one on each side when the share
+/// is positive): the split `Loaded::new` makes, for the checker to know beforehand.
+pub fn held_out_rows(n: usize, held_out: f64) -> usize {
+    ((n as f64 * held_out).floor() as usize)
+        .clamp(usize::from(held_out > 0.0), n.saturating_sub(1).max(1))
 }
 
 impl Loaded {
@@ -49,8 +60,7 @@ impl Loaded {
         let mut order: Vec<usize> = (0..n).collect();
         use rand::seq::SliceRandom as _;
         order.shuffle(rng);
-        let k = ((n as f64 * held_out).floor() as usize)
-            .clamp(usize::from(held_out > 0.0), n.saturating_sub(1).max(1));
+        let k = held_out_rows(n, held_out);
         // Every view shares the rows; each draws from its own index list.
         let (x, y, labels) = (Arc::new(x), Arc::new(y), labels.map(Arc::new));
         let view = |rows: Vec<usize>, parts| Loaded {
@@ -63,6 +73,7 @@ impl Loaded {
             dim_y,
             rows,
             parts,
+            drawn_from: None,
         };
         let parts = (held_out > 0.0).then(|| {
             (
@@ -71,6 +82,44 @@ impl Loaded {
             )
         });
         view((0..n).collect(), parts)
+    }
+
+    /// `n` pairs drawn once from `dist` (with its labels, if it has them), split like a user's
+    /// rows; the truth and pointwise MI stay `dist`'s.
+    pub fn drawn(
+        description: String,
+        dist: Arc<dyn Distribution>,
+        n: usize,
+        held_out: f64,
+        rng: &mut Rng,
+    ) -> Loaded {
+        let (s, labels) = match dist.sample_labelled(n, rng) {
+            Some((s, l)) => (s, Some(l)),
+            None => (dist.sample(n, rng), None),
+        };
+        let mut d = Loaded::new(
+            description,
+            s.x,
+            s.dim_x,
+            s.y,
+            s.dim_y,
+            labels,
+            held_out,
+            rng,
+        );
+        d.classes = d.classes.max(dist.classes());
+        let set = |p: &mut Arc<Loaded>| {
+            if let Some(p) = Arc::get_mut(p) {
+                p.drawn_from = Some(dist.clone());
+                p.classes = d.classes;
+            }
+        };
+        if let Some((a, b)) = d.parts.as_mut() {
+            set(a);
+            set(b);
+        }
+        d.drawn_from = Some(dist);
+        d
     }
 
     /// `n` rows: distinct while `n` is at most the rows there are, with replacement beyond.
@@ -116,19 +165,25 @@ impl Distribution for Loaded {
         self.gather(&picked)
     }
     fn truth(&self) -> Truth {
-        Truth {
-            value: f64::NAN,
-            std_err: f64::NAN,
+        match &self.drawn_from {
+            Some(d) => d.truth(),
+            None => Truth {
+                value: f64::NAN,
+                std_err: f64::NAN,
+            },
         }
     }
     fn truth_known(&self) -> bool {
-        false
+        self.drawn_from.as_ref().is_some_and(|d| d.truth_known())
+    }
+    fn label_truth(&self, side: super::LabelSide) -> Option<Truth> {
+        self.drawn_from.as_ref()?.label_truth(side)
     }
     fn source(&self) -> Option<String> {
         Some(self.description.clone())
     }
-    fn pointwise_mi(&self, _x: &[f64], _y: &[f64]) -> Option<f64> {
-        None
+    fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        self.drawn_from.as_ref()?.pointwise_mi(x, y)
     }
     fn classes(&self) -> usize {
         self.classes

@@ -6,6 +6,7 @@ pub mod arrays;
 pub mod bsc;
 pub mod combine;
 pub mod discrete_copy;
+pub mod finite;
 pub mod gaussian;
 pub mod independent;
 pub(crate) mod linalg;

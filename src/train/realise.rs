@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::{fit, ExecOptions};
-use crate::dist::{DataDecl, DataRef};
+use crate::dist::{finite::Finite, loaded::Loaded, DataDecl, DataRef};
 use crate::ir::{Encoded, Method, ProbeSource, ProbeSpec, RunData, RunSpec};
 use crate::nn::frozen::Frozen;
 
@@ -20,8 +20,30 @@ pub enum Unrealised {
     Failed(String),
 }
 
-/// `data` itself, or for `encode(...)` data its embeddings through seed `seed`'s encoders.
+/// `data` itself, or for `encode(...)` data its embeddings through seed `seed`'s encoders, or
+/// for `finite(...)` data the rows seed `seed` draws.
 pub fn realise(data: &DataRef, opts: &ExecOptions, seed: usize) -> Result<DataRef, Unrealised> {
+    if let Some(f) = data.dist.as_any().downcast_ref::<Finite>() {
+        let base = realise(&f.base, opts, seed)?;
+        // One stream per (file, seed): every run of the file sees the same rows for seed i.
+        let mut rng = crate::dist::stream(opts.file_seed, seed, "finite");
+        let what = if base.name.is_empty() {
+            "the data".to_string()
+        } else {
+            format!("`{}`", base.name)
+        };
+        let rows = Loaded::drawn(
+            format!("{} pairs of {what} drawn for seed {seed}", f.samples),
+            base.dist.clone(),
+            f.samples,
+            f.held_out,
+            &mut rng,
+        );
+        return Ok(Arc::new(DataDecl {
+            name: data.name.clone(),
+            dist: Arc::new(rows),
+        }));
+    }
     let Some(enc) = data.dist.as_any().downcast_ref::<Encoded>() else {
         return Ok(data.clone());
     };
