@@ -29,6 +29,8 @@ pub static ENTRIES: &[&Entry] = &[
     &data::ADDITIVE,
     &data::DISCRETE_COPY,
     &data::BSC,
+    &data::UNIFORM_SHIFT,
+    &data::ZERO_INFLATED_POISSON,
     &data::INDEPENDENT,
     &covariance::MIXTURE,
     &covariance::VIEWS,
