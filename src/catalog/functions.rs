@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::bounds::Bound;
 use crate::ir::{
-    typed_params, Build, ClaimFn, Default, Entry, Func, Kind, LambdaArg, Param, QuantityArg, Range,
-    RunData, RunSpec, TraceStat, Ty,
+    typed_params, Build, ClaimFn, Default, Entry, EstimateRead, Func, Kind, LambdaArg, Param,
+    QuantityArg, Range, RunData, RunSpec, TraceStat, Ty,
 };
 
 const fn function(
@@ -186,9 +186,36 @@ typed_params! {
 
 pub static ESTIMATE: Entry = function(
     "estimate",
-    ClaimFn::Estimate,
+    ClaimFn::Estimate(EstimateRead::Mean),
     "a run's trained critic evaluated on fresh held-out samples, per seed (nats)",
     EstimateArgs::PARAMS,
+);
+
+pub static ESTIMATE_SD: Entry = function(
+    "estimate_sd",
+    ClaimFn::Estimate(EstimateRead::Sd),
+    "per seed, the standard deviation of the trained critic's estimate over fresh held-out batches of K pairs (at least 400 batches): the estimator's variance for a fixed critic (Song & Ermon)",
+    EstimateArgs::PARAMS,
+);
+
+typed_params! {
+    /// `estimate_quantile(run, q:, bound:, batch:)`
+    pub struct EstimateQuantileArgs {
+        run: Arc<RunSpec> = Default::Required, Range::ANY, "a declared run";
+        q: f64 = Default::Required, Range { min: Some((0.0, false)), max: Some((1.0, false)) },
+            "the quantile, e.g. 0.05: a value one batch's estimate exceeds with probability 1 - q";
+        bound: Option<Arc<dyn Bound>> = Default::Optional, Range::ANY,
+            "evaluate under another bound (default: the run's)";
+        batch: Option<usize> = Default::Optional, Range::between(2.0, 65_536.0),
+            "evaluate at another batch size K (default: the run's)";
+    }
+}
+
+pub static ESTIMATE_QUANTILE: Entry = function(
+    "estimate_quantile",
+    ClaimFn::Estimate(EstimateRead::Quantile),
+    "per seed, the q-quantile of the trained critic's estimate over fresh held-out batches of K pairs (at least 400 batches): what a single batch reports with confidence 1 - q (McAllester & Stratos's high-confidence reading)",
+    EstimateQuantileArgs::PARAMS,
 );
 
 typed_params! {

@@ -14,8 +14,8 @@ mod models;
 mod runs;
 
 pub use functions::{
-    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
-    TraceArgs, TrendArgs,
+    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, EstimateQuantileArgs,
+    GeometryArgs, MiArgs, TraceArgs, TrendArgs,
 };
 
 use crate::ir::{Entry, Kind};
@@ -95,6 +95,8 @@ pub static ENTRIES: &[&Entry] = &[
     // claim functions
     &functions::MI,
     &functions::ESTIMATE,
+    &functions::ESTIMATE_SD,
+    &functions::ESTIMATE_QUANTILE,
     &functions::ACCURACY,
     &functions::ALIGN,
     &functions::UNIFORM,

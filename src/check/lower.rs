@@ -8,13 +8,14 @@ use super::claims::fold;
 use super::{CheckError, Checker};
 use crate::bounds::{streamable, Bound, MAX_DENSE_BATCH};
 use crate::catalog::{
-    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, GeometryArgs, MiArgs,
-    TraceArgs,
+    AccuracyArgs, CeilingArgs, CorrArgs, EmbeddingMiArgs, EstimateArgs, EstimateQuantileArgs,
+    GeometryArgs, MiArgs, TraceArgs,
 };
 use crate::dist::{LabelSide, Part};
 use crate::ir::{
-    too_many_rows, Agg, Build, ClaimFn, CorrMethod, Entry, EstimateSpec, Func, Measure, ProbeModel,
-    ProbeSource, ProbeSpec, Quantity, RunSpec, Statistic, TraceRead, TraceStat,
+    too_many_rows, Agg, BatchStat, Build, ClaimFn, CorrMethod, Entry, EstimateRead, EstimateSpec,
+    Func, Measure, ProbeModel, ProbeSource, ProbeSpec, Quantity, RunSpec, Statistic, TraceRead,
+    TraceStat,
 };
 use crate::syntax::ast::{self, Expr, ExprKind};
 
@@ -49,7 +50,7 @@ impl Checker<'_> {
             .any(|a| matches!(a.value.kind, ExprKind::Lambda(..)));
         match claim_fn {
             ClaimFn::Mi => self.mi(entry, args, e),
-            ClaimFn::Estimate => self.estimate(entry, args, e),
+            ClaimFn::Estimate(read) => self.estimate(entry, read, args, e),
             ClaimFn::Accuracy => self.accuracy(entry, args, e),
             ClaimFn::Geometry { uniform } => self.geometry(entry, uniform, args, e),
             ClaimFn::EmbeddingMi => self.embedding_mi(entry, args, e),
@@ -465,12 +466,47 @@ impl Checker<'_> {
         )
     }
 
-    /// `estimate(run, bound:, batch:)`
-    fn estimate(&mut self, entry: &'static Entry, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
+    /// `estimate(run, bound:, batch:)`, `estimate_sd(...)`, `estimate_quantile(..., q:)`
+    fn estimate(
+        &mut self,
+        entry: &'static Entry,
+        read: EstimateRead,
+        args: &[ast::Arg],
+        e: &Expr,
+    ) -> Option<Quantity> {
         let matched = self.match_args(entry, args, e.span)?;
-        let a = self.typed(EstimateArgs::read(&matched), e)?;
+        let (a, over_batches) = match read {
+            EstimateRead::Mean => (
+                self.typed(EstimateArgs::read(&matched), e)?,
+                BatchStat::Mean,
+            ),
+            EstimateRead::Sd => (self.typed(EstimateArgs::read(&matched), e)?, BatchStat::Sd),
+            EstimateRead::Quantile => {
+                let q = self.typed(EstimateQuantileArgs::read(&matched), e)?;
+                let a = EstimateArgs {
+                    run: q.run,
+                    bound: q.bound,
+                    batch: q.batch,
+                };
+                (a, BatchStat::Quantile(q.q))
+            }
+        };
         let run = self.register_run(a.run, matched.span("run"));
         let Some(train) = run.train() else {
+            if over_batches != BatchStat::Mean {
+                self.errors.push(CheckError::Conflict {
+                    message: format!(
+                        "`{}` is a non-neural estimator: it gives one number per seed, not one per evaluation batch",
+                        run.name
+                    ),
+                    span: matched.span("run").into(),
+                    help: Some(
+                        "estimate_sd and estimate_quantile read a trained critic's evaluation batches; use estimate() here"
+                            .into(),
+                    ),
+                });
+                return None;
+            }
             // A non-neural estimator has no critic to re-evaluate.
             let given = [("bound", a.bound.is_some()), ("batch", a.batch.is_some())];
             if let Some((p, _)) = given.into_iter().find(|(_, g)| *g) {
@@ -488,9 +524,14 @@ impl Checker<'_> {
                 return None;
             }
             let batch = run.pairs_per_estimate();
-            return Some(Quantity::Estimate(
-                self.estimate_id(run, None, batch, None, None),
-            ));
+            return Some(Quantity::Estimate(self.estimate_id(
+                run,
+                None,
+                batch,
+                None,
+                None,
+                BatchStat::Mean,
+            )));
         };
         let bound_text = a.bound.as_ref().map(|_| self.text(matched.span("bound")));
         let overridden = a.bound.is_some();
@@ -562,6 +603,7 @@ impl Checker<'_> {
             batch,
             None,
             bound_text,
+            over_batches,
         )))
     }
 
@@ -623,6 +665,7 @@ impl Checker<'_> {
             batch,
             Some(TraceRead { stage, stat }),
             None,
+            BatchStat::Mean,
         )))
     }
 
@@ -731,21 +774,42 @@ impl Checker<'_> {
         batch: usize,
         trace: Option<TraceRead>,
         bound_text: Option<String>,
+        over_batches: BatchStat,
     ) -> usize {
         // Bounds are told apart by their parameters too (smile(tau: 1) is not smile(tau: 5)).
         let key = |b: &Option<Arc<dyn Bound>>| b.as_ref().map(|b| format!("{b:?}"));
         let bkey = key(&bound);
         if let Some(i) = self.program.estimates.iter().position(|s| {
-            s.run.name == run.name && key(&s.bound) == bkey && s.batch == batch && s.trace == trace
+            s.run.name == run.name
+                && key(&s.bound) == bkey
+                && s.batch == batch
+                && s.trace == trace
+                && s.over_batches == over_batches
         }) {
             return i;
         }
-        let label = estimate_label(&run, bound.as_deref(), batch, trace, bound_text);
+        let mut label = estimate_label(&run, bound.as_deref(), batch, trace, bound_text);
+        match over_batches {
+            BatchStat::Mean => {}
+            BatchStat::Sd => label = label.replacen("estimate(", "estimate_sd(", 1),
+            BatchStat::Quantile(q) => {
+                label = label.replacen(
+                    &format!("estimate({}", run.name),
+                    &format!(
+                        "estimate_quantile({}, q: {}",
+                        run.name,
+                        crate::ir::fmt_num(q)
+                    ),
+                    1,
+                )
+            }
+        }
         self.program.estimates.push(EstimateSpec {
             run,
             bound,
             batch,
             trace,
+            over_batches,
             label,
         });
         self.program.estimates.len() - 1

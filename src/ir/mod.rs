@@ -21,9 +21,9 @@ pub use params::{param_name, LambdaArg, ParamType, QuantityArg, RunData, Text};
 pub use cost::{fmt_bytes, fmt_seconds, Cost, FLOPS_PER_SECOND, LONG_RUN_SECONDS};
 pub use encoded::Encoded;
 pub use program::{
-    apply_bin, fmt_num, Agg, AllKind, ClaimSpec, Comparison, CorrMethod, Curve, EstimateSpec, Func,
-    Measure, ProbeModel, ProbeSource, ProbeSpec, Program, Prop, Quantity, Statistic, TraceRead,
-    TraceStat,
+    apply_bin, fmt_num, Agg, AllKind, BatchStat, ClaimSpec, Comparison, CorrMethod, Curve,
+    EstimateRead, EstimateSpec, Func, Measure, ProbeModel, ProbeSource, ProbeSpec, Program, Prop,
+    Quantity, Statistic, TraceRead, TraceStat,
 };
 pub use program::{BinOp, CmpOp, Expect, Span};
 pub use run::{

@@ -126,8 +126,36 @@ pub struct EstimateSpec {
     pub batch: usize,
     /// Read from the training trace instead of evaluating the trained critic.
     pub trace: Option<TraceRead>,
+    /// What is read from the evaluation batches of one seed: their mean (the estimate), their
+    /// spread or a quantile.
+    pub over_batches: BatchStat,
     /// e.g. `estimate(nce, batch: 4096)`
     pub label: String,
+}
+
+/// A statistic of one seed's per-batch estimates in evaluation (each batch a fresh held-out
+/// batch of K pairs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BatchStat {
+    /// The estimate: their mean.
+    Mean,
+    /// Their standard deviation: how much one batch's estimate varies (Song and Ermon's
+    /// variance).
+    Sd,
+    /// Their q-quantile: what one batch reports with probability at least 1 - q (McAllester
+    /// and Stratos's high-confidence reading).
+    Quantile(f64),
+}
+
+impl BatchStat {
+    /// The fewest evaluation batches that estimate this statistic well enough: the mean stops
+    /// on its standard error; a spread or a tail needs many batches whatever the mean does.
+    pub fn min_batches(self) -> usize {
+        match self {
+            BatchStat::Mean => super::MIN_BATCHES,
+            BatchStat::Sd | BatchStat::Quantile(_) => 400,
+        }
+    }
 }
 
 /// A statistic of the held-out estimates traced during training: over the second half of one
@@ -137,6 +165,14 @@ pub struct TraceRead {
     /// 1-based; an ordinary run has one stage.
     pub stage: usize,
     pub stat: TraceStat,
+}
+
+/// Which of the estimate functions a claim calls (the quantile's q comes with its arguments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EstimateRead {
+    Mean,
+    Sd,
+    Quantile,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

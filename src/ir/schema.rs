@@ -37,8 +37,8 @@ pub enum Build {
 pub enum ClaimFn {
     /// `mi(data)`: a ground truth.
     Mi,
-    /// `estimate(run, bound:, batch:)`
-    Estimate,
+    /// `estimate(run, bound:, batch:)`, `estimate_sd(...)` and `estimate_quantile(..., q:)`
+    Estimate(super::EstimateRead),
     /// `trace(run, stage:)` and `trace_sd(run, stage:)`
     Trace(super::TraceStat),
     /// `ceiling(bound, K)`

@@ -7,7 +7,7 @@ use candle_core::{Device, Result, Tensor};
 use super::fit::to_tensors;
 use crate::bounds::{shift_rows, streamable, Bound, RowStats, MAX_DENSE_BATCH};
 use crate::dist::{Distribution, Rng};
-use crate::ir::{EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};
+use crate::ir::{BatchStat, EVAL_CHUNK_PAIRS, MAX_PAIRS, MIN_BATCHES};
 use crate::nn::{Baseline, Critic};
 
 /// The standard error of the evaluation mean at which evaluation stops (nats): small next to
@@ -20,6 +20,41 @@ pub struct Evaluation {
     pub mean: f64,
     pub std_err: f64,
     pub batches: usize,
+}
+
+impl Evaluation {
+    /// A statistic of the batch values as the evaluation's value: their mean (the evaluation
+    /// itself), their standard deviation (standard error sd / sqrt(2 (n - 1)), the normal
+    /// approximation), or their q-quantile (linear interpolation between order statistics;
+    /// standard error sd sqrt(q (1 - q) / n) / phi(z_q), the normal approximation).
+    fn over_batches(self, values: &[f64], stat: BatchStat) -> Evaluation {
+        let n = values.len();
+        if n < 2 || stat == BatchStat::Mean {
+            return self;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        let (value, std_err) = match stat {
+            BatchStat::Mean => unreachable!("returned above"),
+            BatchStat::Sd => (sd, sd / (2.0 * (n as f64 - 1.0)).sqrt()),
+            BatchStat::Quantile(q) => {
+                let mut v = values.to_vec();
+                v.sort_by(f64::total_cmp);
+                let at = q * (n - 1) as f64;
+                let (lo, frac) = (at.floor() as usize, at.fract());
+                let value = v[lo] + frac * (v[(lo + 1).min(n - 1)] - v[lo]);
+                use statrs::distribution::{Continuous as _, ContinuousCDF as _, Normal};
+                let normal = Normal::standard();
+                let density = normal.pdf(normal.inverse_cdf(q));
+                (value, sd * (q * (1.0 - q) / n as f64).sqrt() / density)
+            }
+        };
+        Evaluation {
+            mean: value,
+            std_err,
+            ..self
+        }
+    }
 }
 
 /// Running mean and standard error of per-batch values (Welford's update).
@@ -68,16 +103,21 @@ const BLOCK_ENTRIES: usize = 1 << 22;
 /// `DENSE_LIMIT`, bounds that can be streamed see each batch's score matrix in blocks of rows
 /// (never held whole; at least 4 batches); otherwise batches are scored densely, several per
 /// sample, at least `MIN_BATCHES` of them. Either way evaluation stops once the standard error
-/// is below the target, or at `MAX_PAIRS` samples.
+/// is below the target, or at `MAX_PAIRS` samples, but never before `stat.min_batches()`
+/// batches (a spread or a quantile of the batch values needs many). The value is `stat` of the
+/// batch values.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     critic: &Critic,
     baseline: Option<&Baseline>,
     bound: &dyn Bound,
     data: &dyn Distribution,
     k: usize,
+    stat: BatchStat,
     rng: &mut Rng,
     device: &Device,
 ) -> Result<Evaluation> {
+    let least = stat.min_batches();
     let streamed = k > DENSE_LIMIT && streamable(bound);
     if !streamed && k > MAX_DENSE_BATCH {
         // The checker refuses this; kept for callers that skip it.
@@ -88,12 +128,13 @@ pub fn evaluate(
     }
     let baseline = baseline.filter(|_| bound.baseline().is_some());
     let (min_batches, per_chunk) = if streamed {
-        (4, 1)
+        (4.max(least), 1)
     } else {
-        (MIN_BATCHES, (EVAL_CHUNK_PAIRS / k).max(1))
+        (MIN_BATCHES.max(least), (EVAL_CHUNK_PAIRS / k).max(1))
     };
     let max_batches = (MAX_PAIRS / k).max(min_batches);
     let mut acc = Running::default();
+    let mut all = Vec::new();
     loop {
         let batches = per_chunk.min(max_batches - acc.n);
         let s = data.sample(batches * k, rng);
@@ -120,9 +161,10 @@ pub fn evaluate(
                 });
             }
             acc.push(v);
+            all.push(v);
         }
         if acc.done(min_batches, max_batches) {
-            return Ok(acc.evaluation());
+            return Ok(acc.evaluation().over_batches(&all, stat));
         }
     }
 }
@@ -177,6 +219,24 @@ mod tests {
 
     /// A bound with a learned baseline streams the scores minus ln b(y_i), row block by row
     /// block, and gets the dense value.
+    /// The statistics of the batch values, by hand: for 1..5 the sd is sqrt(2.5) = 1.5811, the
+    /// 0.25-quantile 2 (type 7: 1 + 0.25 * 4 = position 2), the 0.1-quantile 1.4.
+    #[test]
+    fn batch_statistics() {
+        let ev = Evaluation {
+            mean: 3.0,
+            std_err: 0.7,
+            batches: 5,
+        };
+        let v = [4.0, 1.0, 5.0, 2.0, 3.0];
+        let sd = ev.over_batches(&v, BatchStat::Sd);
+        assert!((sd.mean - 2.5f64.sqrt()).abs() < 1e-12, "{sd:?}");
+        assert!((sd.std_err - 2.5f64.sqrt() / 8f64.sqrt()).abs() < 1e-12);
+        assert!((ev.over_batches(&v, BatchStat::Quantile(0.25)).mean - 2.0).abs() < 1e-12);
+        assert!((ev.over_batches(&v, BatchStat::Quantile(0.1)).mean - 1.4).abs() < 1e-12);
+        assert_eq!(ev.over_batches(&v, BatchStat::Mean), ev);
+    }
+
     /// The running mean and standard error match the two-pass formulas.
     #[test]
     fn running_statistics() {

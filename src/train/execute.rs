@@ -525,6 +525,7 @@ fn evaluate_estimate(
             .as_deref()
             .unwrap_or(spec.data().dist.as_ref()),
         e.batch,
+        e.over_batches,
         &mut rng,
         &opts.device,
     )
@@ -627,6 +628,7 @@ mod tests {
             bound: None,
             batch: samples,
             trace: None,
+            over_batches: crate::ir::BatchStat::Mean,
             label: "estimate(p)".into(),
         });
         p
