@@ -392,6 +392,49 @@ typed_params! {
     }
 }
 
+typed_params! {
+    pub struct RotateArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to rotate";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to rotate",
+            as Ty::Choice(&["x", "y", "both"]);
+        seed: usize = Default::Num(0.0), Range::between(0.0, 1e9),
+            "which fixed rotation (the same seed, the same rotation)";
+    }
+}
+
+pub static ROTATE: Entry = Entry::constructor(
+    "rotate",
+    Kind::Data,
+    "v -> Q v with a fixed random rotation Q (orthogonal, drawn from `seed`) of the variable's coordinates (bmi's rotate tasks); MI unchanged",
+    RotateArgs::PARAMS,
+    |args| {
+        let a = RotateArgs::read(args)?;
+        let (on_x, on_y) = (a.on != "y", a.on != "x");
+        let side = |on: bool, d: usize, tag: &str| -> Result<Side, ParamError> {
+            if !on {
+                return Ok(Side::Same);
+            }
+            let mut rng = crate::dist::stream(a.seed as u64, 0, &format!("rotate/{tag}"));
+            Projection::rotation(d, &mut rng)
+                .map(|p| Side::Projected(Arc::new(p)))
+                .ok_or_else(|| {
+                    ParamError::new(
+                        ParamErrorKind::OutOfRange,
+                        "seed",
+                        "this seed draws a matrix too close to singular",
+                    )
+                    .help("use another seed")
+                })
+        };
+        let (dx, dy) = (a.data.dist.dim_x(), a.data.dist.dim_y());
+        value(Transformed {
+            x: side(on_x, dx, "x")?,
+            y: side(on_y, dy, "y")?,
+            base: a.data,
+        })
+    },
+);
+
 pub static PROJECT: Entry = Entry::constructor(
     "project",
     Kind::Data,

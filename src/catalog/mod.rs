@@ -46,6 +46,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::RESCALE,
     &data::BIMODAL,
     &data::PROJECT,
+    &data::ROTATE,
     // a user's data
     &load::LOAD,
     &load::FINITE,

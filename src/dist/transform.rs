@@ -262,6 +262,42 @@ impl Projection {
         })
     }
 
+    /// A fixed random rotation of d coordinates (bmi's `rotate` transform uses one fixed
+    /// rotation per side): Gram-Schmidt on a matrix of N(0, 1) entries from `rng`, so Q is
+    /// orthogonal and its inverse is Q^T. `None` if the draw is too close to singular.
+    pub fn rotation(d: usize, rng: &mut Rng) -> Option<Projection> {
+        use rand_distr::Distribution as _;
+        let mut q: Vec<f64> = (0..d * d)
+            .map(|_| rand_distr::StandardNormal.sample(rng))
+            .collect();
+        // Rows of q, orthonormalised in turn (modified Gram-Schmidt).
+        for i in 0..d {
+            for j in 0..i {
+                let dot: f64 = (0..d).map(|k| q[i * d + k] * q[j * d + k]).sum();
+                for k in 0..d {
+                    q[i * d + k] -= dot * q[j * d + k];
+                }
+            }
+            let norm = (0..d).map(|k| q[i * d + k].powi(2)).sum::<f64>().sqrt();
+            if norm < 1e-8 {
+                return None;
+            }
+            (0..d).for_each(|k| q[i * d + k] /= norm);
+        }
+        let mut qt = vec![0.0; d * d];
+        for i in 0..d {
+            for j in 0..d {
+                qt[i * d + j] = q[j * d + i];
+            }
+        }
+        Some(Projection {
+            d,
+            out: d,
+            a: q,
+            left_inverse: qt,
+        })
+    }
+
     fn apply_into(&self, v: &[f64], out: &mut Vec<f64>) {
         out.extend((0..self.out).map(|r| {
             let row = &self.a[r * self.d..(r + 1) * self.d];
@@ -417,6 +453,31 @@ pub fn named_map(name: &str) -> Option<Map> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A rotation is orthogonal (Q Q^T = I to rounding), keeps lengths and is undone by Q^T.
+    #[test]
+    fn rotations_are_orthogonal() {
+        let mut rng = crate::dist::stream(0, 0, "test");
+        let d = 5;
+        let p = Projection::rotation(d, &mut rng).unwrap();
+        for i in 0..d {
+            for j in 0..d {
+                let dot: f64 = (0..d).map(|k| p.a[i * d + k] * p.a[j * d + k]).sum();
+                assert!(
+                    (dot - f64::from(u8::from(i == j))).abs() < 1e-12,
+                    "{i} {j}: {dot}"
+                );
+            }
+        }
+        let v = [0.3, -1.2, 2.5, 0.0, 4.0];
+        let mut w = Vec::new();
+        p.apply_into(&v, &mut w);
+        let len = |u: &[f64]| u.iter().map(|a| a * a).sum::<f64>();
+        assert!((len(&w) - len(&v)).abs() < 1e-12);
+        for (a, b) in p.invert(&w).iter().zip(v) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
 
     /// A projection from 3 into 7 coordinates is undone by its left inverse, and keeps
     /// distances apart (it is injective).
