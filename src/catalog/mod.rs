@@ -90,6 +90,7 @@ pub static ENTRIES: &[&Entry] = &[
     &runs::TRAIN,
     &runs::KSG,
     &runs::GAUSSIAN_MI,
+    &runs::KDE,
     &runs::HISTOGRAM,
     // representations as data
     &encode::ENCODE,

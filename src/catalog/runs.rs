@@ -10,7 +10,7 @@ use crate::ir::{
     NonparamSpec, ParamError, ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Ty, Value,
 };
 use crate::nonparam::ksg::{Ksg, Norm, Variant};
-use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, Estimator};
+use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, kde::Kde, Estimator};
 
 pub static TRAIN: Entry = Entry {
     name: "train",
@@ -224,6 +224,18 @@ pub static GAUSSIAN_MI: Entry = Entry {
     build: Build::Value(|a| {
         let a = GaussianMiArgs::read(a)?;
         estimator_run(a.data.0, a.samples, a.seeds, Arc::new(GaussianMi))
+    }),
+};
+
+pub static KDE: Entry = Entry {
+    name: "kde",
+    kind: Kind::Run,
+    doc: "kernel density plug-in: H(X) + H(Y) - H(X, Y) from Gaussian kernel densities (sample covariance times Scott's h^2, resubstitution; bmi's KDE estimator); n^2 work, low dimensions",
+    params: GaussianMiArgs::PARAMS,
+    exactly_one_of: &[],
+    build: Build::Value(|a| {
+        let a = GaussianMiArgs::read(a)?;
+        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(Kde))
     }),
 };
 

@@ -6,6 +6,7 @@
 mod boxtree;
 pub mod gaussian_mi;
 pub mod histogram;
+pub mod kde;
 pub mod ksg;
 
 use std::fmt;
