@@ -74,7 +74,10 @@ mod tests {
         let s = Tensor::new(&[[1f32, 0.], [2., 3.]], &dev).unwrap();
         let q = Tensor::new(&[-2f32, 0.], &dev).unwrap();
         let d = Doe {
-            marginal: BaselineSpec::Density { components: 1 },
+            marginal: BaselineSpec::Density {
+                components: 1,
+                flow: None,
+            },
         };
         let v: f32 = d.estimate_with(&s, Some(&q)).unwrap().to_scalar().unwrap();
         assert!((v - 3.0).abs() < 1e-6, "{v}");

@@ -272,7 +272,10 @@ mod streaming_tests {
             (Box::new(loo::LeaveOneOut), true),
             (
                 Box::new(doe::Doe {
-                    marginal: BaselineSpec::Density { components: 1 },
+                    marginal: BaselineSpec::Density {
+                        components: 1,
+                        flow: None,
+                    },
                 }),
                 true,
             ),

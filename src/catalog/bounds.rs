@@ -137,6 +137,8 @@ typed_params! {
     pub struct DoeArgs {
         components: usize = Default::Num(1.0), Range::between(1.0, 64.0),
             "components of the density model of y: a mixture of diagonal Gaussians (1: a Gaussian)";
+        flow: Option<EncoderRef> = Default::Optional, Range::ANY,
+            "a coupling(...) encoder applied to y before the mixture: a volume-preserving normalising flow (y at least 2 wide)";
     }
 }
 
@@ -146,10 +148,16 @@ pub static DOE: Entry = Entry::constructor(
     "difference of entropies (McAllester & Stratos 2020): mean ln q(y|x) - mean ln q(y), two cross-entropies of densities trained by likelihood; not capped at ln K, neither a lower nor an upper bound (a conditional critic)",
     DoeArgs::PARAMS,
     |args| {
-        let components = DoeArgs::read(args)?.components;
-        bound(Doe {
-            marginal: BaselineSpec::Density { components },
-        })
+        let a = DoeArgs::read(args)?;
+        let marginal = BaselineSpec::Density {
+            components: a.components,
+            flow: a.flow,
+        };
+        marginal.check().map_err(|m| {
+            ParamError::new(ParamErrorKind::Shape, "flow", m)
+                .help("write e.g. `flow: coupling(layers: 4, hidden: 32)`")
+        })?;
+        bound(Doe { marginal })
     },
 );
 

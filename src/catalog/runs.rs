@@ -43,6 +43,12 @@ fn build_train(args: &Args) -> Result<Value, ParamError> {
             "use e.g. `critic: conditional(mean: mlp(hidden: [256], out: DIM_Y))`, or a bound that takes any critic",
         )
     })?;
+    if let Some(b) = spec.bound.baseline() {
+        b.check_input(data.dist.dim_y()).map_err(|m| {
+            ParamError::new(ParamErrorKind::Shape, "bound", m)
+                .help("the bound's network or flow reads y; give it one that takes y's width")
+        })?;
+    }
     check_memory(&spec)?;
     if let Some(why) = too_many_rows(data, Some(Part::Train), spec.batch, "a batch") {
         return Err(ParamError::new(ParamErrorKind::OutOfRange, "batch", why)
