@@ -55,7 +55,8 @@ impl Distribution for Gaussian {
         }
     }
 
-    /// Per coordinate: -ln(v)/2 - rho^2 x^2/(2v) + (1/2 - 1/(2v)) y^2 + (rho/v) x y, v = 1 - rho^2.
+    /// S = [[I, rho I], [rho I, I]], so S^-1 = [[I, -rho I], [-rho I, I]] / (1 - rho^2) and
+    /// S_xx = S_yy = I.
     fn quadratic_pmi(&self) -> Option<super::QuadraticPmi> {
         let d = self.dim;
         let v = 1.0 - self.rho * self.rho;
@@ -64,11 +65,15 @@ impl Distribution for Gaussian {
             (0..d).for_each(|i| m[i * d + i] = value);
             m
         };
-        Some(super::QuadraticPmi {
+        Some(super::QuadraticPmi::Gaussian {
+            forms: super::QuadraticForms {
+                pxx: diag(1.0 / v),
+                pxy: diag(-self.rho / v),
+                pyy: diag(1.0 / v),
+                sxx_inv: diag(1.0),
+                syy_inv: diag(1.0),
+            },
             c: -0.5 * d as f64 * v.ln(),
-            a: diag(-self.rho * self.rho / (2.0 * v)),
-            b: diag(0.5 - 0.5 / v),
-            cross: diag(self.rho / v),
         })
     }
 

@@ -62,14 +62,32 @@ pub struct Truth {
     pub std_err: f64,
 }
 
-/// ln r(x, y) = c + x^T A x + y^T B y + x^T C y (row-major A: dim_x^2, B: dim_y^2, C: dim_x x
-/// dim_y).
+/// The quadratic forms an elliptical family's pointwise MI is made of, for a dispersion S over
+/// [x, y] with P = S^-1 (all row-major): q_z = x^T P_xx x + 2 x^T P_xy y + y^T P_yy y,
+/// q_x = x^T S_xx^-1 x, q_y = y^T S_yy^-1 y.
 #[derive(Debug, Clone, PartialEq)]
-pub struct QuadraticPmi {
-    pub c: f64,
-    pub a: Vec<f64>,
-    pub b: Vec<f64>,
-    pub cross: Vec<f64>,
+pub struct QuadraticForms {
+    pub pxx: Vec<f64>,
+    /// dim_x x dim_y
+    pub pxy: Vec<f64>,
+    pub pyy: Vec<f64>,
+    pub sxx_inv: Vec<f64>,
+    pub syy_inv: Vec<f64>,
+}
+
+/// ln r(x, y) as a function of the quadratic forms, where it is one, so that the oracle critic
+/// can score a whole batch with matrix products.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QuadraticPmi {
+    /// Gaussian: c - (q_z - q_x - q_y) / 2.
+    Gaussian { forms: QuadraticForms, c: f64 },
+    /// Student-t with nu degrees of freedom: c - (nu + m + n)/2 ln(1 + q_z/nu)
+    /// + (nu + m)/2 ln(1 + q_x/nu) + (nu + n)/2 ln(1 + q_y/nu).
+    Student {
+        forms: QuadraticForms,
+        c: f64,
+        nu: f64,
+    },
 }
 
 /// Which variable a label's mutual information is with.

@@ -73,6 +73,35 @@ impl GaussianBlocks {
         })
     }
 
+    /// The blocks of S^-1 and the inverses of S_xx and S_yy (from the Cholesky factors);
+    /// `None` if one is numerically singular.
+    pub fn forms(&self) -> Option<super::QuadraticForms> {
+        let (dx, dy) = (self.dim_x, self.dim_y);
+        let n = dx + dy;
+        let inverse_of = |l: &[f64], m: usize| {
+            // S = L L^T from its Cholesky factor, then inverted.
+            let mut s = vec![0.0; m * m];
+            for i in 0..m {
+                for j in 0..m {
+                    s[i * m + j] = (0..=i.min(j)).map(|k| l[i * m + k] * l[j * m + k]).sum();
+                }
+            }
+            super::linalg::invert(&s, m)
+        };
+        let p = inverse_of(&self.l, n)?;
+        Some(super::QuadraticForms {
+            pxx: (0..dx * dx).map(|k| p[(k / dx) * n + k % dx]).collect(),
+            pxy: (0..dx * dy)
+                .map(|k| p[(k / dy) * n + dx + k % dy])
+                .collect(),
+            pyy: (0..dy * dy)
+                .map(|k| p[(dx + k / dy) * n + dx + k % dy])
+                .collect(),
+            sxx_inv: inverse_of(&self.lx, dx)?,
+            syy_inv: inverse_of(&self.ly, dy)?,
+        })
+    }
+
     /// 0.5 ln(det S_xx det S_yy / det S)
     pub fn mi(&self) -> f64 {
         0.5 * (self.ldx + self.ldy - self.ld)
@@ -224,37 +253,10 @@ impl Distribution for MultiNormal {
         }
     }
 
-    /// With P = S^-1: ln r = c - (x^T (P_xx - S_xx^-1) x + y^T (P_yy - S_yy^-1) y)/2 - x^T P_xy y.
     fn quadratic_pmi(&self) -> Option<super::QuadraticPmi> {
-        let (dx, dy) = (self.g.dim_x, self.g.dim_y);
-        let n = dx + dy;
-        let inverse_of = |l: &[f64], m: usize| {
-            // S = L L^T from its Cholesky factor, then inverted.
-            let mut s = vec![0.0; m * m];
-            for i in 0..m {
-                for j in 0..m {
-                    s[i * m + j] = (0..=i.min(j)).map(|k| l[i * m + k] * l[j * m + k]).sum();
-                }
-            }
-            super::linalg::invert(&s, m)
-        };
-        let p = inverse_of(&self.g.l, n)?;
-        let px = inverse_of(&self.g.lx, dx)?;
-        let py = inverse_of(&self.g.ly, dy)?;
-        let a = (0..dx * dx)
-            .map(|k| -0.5 * (p[(k / dx) * n + k % dx] - px[k]))
-            .collect();
-        let b = (0..dy * dy)
-            .map(|k| -0.5 * (p[(dx + k / dy) * n + dx + k % dy] - py[k]))
-            .collect();
-        let cross = (0..dx * dy)
-            .map(|k| -p[(k / dy) * n + dx + k % dy])
-            .collect();
-        Some(super::QuadraticPmi {
+        Some(super::QuadraticPmi::Gaussian {
+            forms: self.g.forms()?,
             c: -0.5 * (self.g.ld - self.g.ldx - self.g.ldy),
-            a,
-            b,
-            cross,
         })
     }
 

@@ -54,6 +54,18 @@ impl Distribution for Student {
         }
     }
 
+    fn quadratic_pmi(&self) -> Option<super::QuadraticPmi> {
+        let (m, n) = (self.g.dim_x, self.g.dim_y);
+        Some(super::QuadraticPmi::Student {
+            forms: self.g.forms()?,
+            c: self.log_c(m + n)
+                - self.log_c(m)
+                - self.log_c(n)
+                - 0.5 * (self.g.ld - self.g.ldx - self.g.ldy),
+            nu: self.nu,
+        })
+    }
+
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
         let (m, n, nu) = (self.g.dim_x, self.g.dim_y, self.nu);
         let (q, qx, qy) = self.g.quad_forms(x, y);

@@ -712,28 +712,47 @@ impl Critic {
     }
 }
 
-/// The oracle's K x K scores c + shift + x_j^T A x_j + y_i^T B y_i + x_j^T C y_i, in f64 matrix
-/// products.
+/// The oracle's K x K scores (rows y_i, columns x_j) from the quadratic forms of an elliptical
+/// family, in f64 matrix products: q_z as a K x K matrix, q_x one per column, q_y one per row.
 fn quadratic_scores(
     q: &crate::dist::QuadraticPmi,
     shift: f64,
     x: &Tensor,
     y: &Tensor,
 ) -> Result<Tensor> {
+    use crate::dist::QuadraticPmi;
     use candle_core::DType;
     let (x, y) = (x.to_dtype(DType::F64)?, y.to_dtype(DType::F64)?);
     let (dx, dy) = (x.dim(1)?, y.dim(1)?);
     let dev = x.device();
-    let a = Tensor::from_slice(&q.a, (dx, dx), dev)?;
-    let b = Tensor::from_slice(&q.b, (dy, dy), dev)?;
-    let c = Tensor::from_slice(&q.cross, (dx, dy), dev)?;
-    let qa = (x.matmul(&a)? * &x)?.sum(D::Minus1)?; // one per x_j: columns
-    let qb = (y.matmul(&b)? * &y)?.sum(D::Minus1)?; // one per y_i: rows
-    let cross = y.matmul(&c.t()?)?.matmul(&x.t()?)?; // y_i^T C^T x_j
-    let s = cross
-        .broadcast_add(&qa.unsqueeze(0)?)?
-        .broadcast_add(&qb.unsqueeze(1)?)?
-        .affine(1.0, q.c + shift)?;
+    let (QuadraticPmi::Gaussian { forms, .. } | QuadraticPmi::Student { forms, .. }) = q;
+    let m = |v: &[f64], r: usize, c: usize| Tensor::from_slice(v, (r, c), dev);
+    // v^T M v for each row v of `rows`.
+    let form = |rows: &Tensor, mat: Tensor| (rows.matmul(&mat)? * rows)?.sum(D::Minus1);
+    let qzx = form(&x, m(&forms.pxx, dx, dx)?)?.unsqueeze(0)?; // 1 x K (columns)
+    let qzy = form(&y, m(&forms.pyy, dy, dy)?)?.unsqueeze(1)?; // K x 1 (rows)
+    let cross = y.matmul(&m(&forms.pxy, dx, dy)?.t()?)?.matmul(&x.t()?)?; // y_i^T P_yx x_j
+    let qz = (cross * 2.0)?.broadcast_add(&qzx)?.broadcast_add(&qzy)?;
+    let qx = form(&x, m(&forms.sxx_inv, dx, dx)?)?.unsqueeze(0)?;
+    let qy = form(&y, m(&forms.syy_inv, dy, dy)?)?.unsqueeze(1)?;
+    let s = match q {
+        QuadraticPmi::Gaussian { c, .. } => qz
+            .broadcast_sub(&qx)?
+            .broadcast_sub(&qy)?
+            .affine(-0.5, c + shift)?,
+        QuadraticPmi::Student { c, nu, .. } => {
+            // -(nu + k)/2 ln(1 + q/nu) for a form over k coordinates.
+            let tail = |q: &Tensor, k: usize| -> Result<Tensor> {
+                q.affine(1.0 / nu, 1.0)?
+                    .log()?
+                    .affine(-(nu + k as f64) / 2.0, 0.0)
+            };
+            tail(&qz, dx + dy)?
+                .broadcast_sub(&tail(&qx, dx)?)?
+                .broadcast_sub(&tail(&qy, dy)?)?
+                .affine(1.0, c + shift)?
+        }
+    };
     s.to_dtype(DType::F32)
 }
 
@@ -751,9 +770,9 @@ mod tests {
         })
     }
 
-    /// The oracle's matrix path (Gaussian families) gives the pair-by-pair pointwise MI, for the
-    /// correlated Gaussian and for a multinormal with x 2 and y 3 wide and correlations inside
-    /// and across the blocks.
+    /// The oracle's matrix path (elliptical families) gives the pair-by-pair pointwise MI, for
+    /// the correlated Gaussian, and for a multinormal and a Student-t with x 2 and y 3 wide and
+    /// correlations inside and across the blocks.
     #[test]
     fn quadratic_oracle_scores_equal_the_pairwise_ones() {
         use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
@@ -778,6 +797,10 @@ mod tests {
             Arc::new(Gaussian { dim: 3, rho: 0.8 }),
             Arc::new(MultiNormal {
                 g: GaussianBlocks::new(&cov).unwrap(),
+            }),
+            Arc::new(crate::dist::student::Student {
+                g: GaussianBlocks::new(&cov).unwrap(),
+                nu: 2.5,
             }),
         ];
         for d in dists {
