@@ -409,28 +409,8 @@ pub static ROTATE: Entry = Entry::constructor(
     RotateArgs::PARAMS,
     |args| {
         let a = RotateArgs::read(args)?;
-        let (on_x, on_y) = (a.on != "y", a.on != "x");
-        let side = |on: bool, d: usize, tag: &str| -> Result<Side, ParamError> {
-            if !on {
-                return Ok(Side::Same);
-            }
-            let mut rng = crate::dist::stream(a.seed as u64, 0, &format!("rotate/{tag}"));
-            Projection::rotation(d, &mut rng)
-                .map(|p| Side::Projected(Arc::new(p)))
-                .ok_or_else(|| {
-                    ParamError::new(
-                        ParamErrorKind::OutOfRange,
-                        "seed",
-                        "this seed draws a matrix too close to singular",
-                    )
-                    .help("use another seed")
-                })
-        };
-        let (dx, dy) = (a.data.dist.dim_x(), a.data.dist.dim_y());
-        value(Transformed {
-            x: side(on_x, dx, "x")?,
-            y: side(on_y, dy, "y")?,
-            base: a.data,
+        linear_sides(a.data, &a.on, a.seed, "rotate", |d, rng| {
+            Ok(Projection::rotation(d, rng))
         })
     },
 );
@@ -442,39 +422,54 @@ pub static PROJECT: Entry = Entry::constructor(
     ProjectArgs::PARAMS,
     |args| {
         let a = ProjectArgs::read(args)?;
-        let (on_x, on_y) = (a.on != "y", a.on != "x");
-        let side = |on: bool, d: usize, tag: &str| -> Result<Side, ParamError> {
-            if !on {
-                return Ok(Side::Same);
-            }
-            if a.dim < d {
+        let dim = a.dim;
+        linear_sides(a.data, &a.on, a.seed, "project", |d, rng| {
+            if dim < d {
                 return Err(ParamError::new(
                     ParamErrorKind::Shape,
                     "dim",
-                    format!("a projection into {} coordinates cannot keep {d} (it must be injective)", a.dim),
+                    format!("a projection into {dim} coordinates cannot keep {d} (it must be injective)"),
                 )
                 .help(format!("use `dim: {d}` or more")));
             }
-            let mut rng = crate::dist::stream(a.seed as u64, 0, &format!("project/{tag}"));
-            Projection::random(d, a.dim, &mut rng)
-                .map(|p| Side::Projected(Arc::new(p)))
-                .ok_or_else(|| {
-                    ParamError::new(
-                        ParamErrorKind::OutOfRange,
-                        "seed",
-                        "this seed draws a matrix too close to singular",
-                    )
-                    .help("use another seed")
-                })
-        };
-        let (dx, dy) = (a.data.dist.dim_x(), a.data.dist.dim_y());
-        value(Transformed {
-            x: side(on_x, dx, "x")?,
-            y: side(on_y, dy, "y")?,
-            base: a.data,
+            Ok(Projection::random(d, dim, rng))
         })
     },
 );
+
+/// `base` with a fixed random linear map on the side(s) `on` names: `make(d, rng)` draws the
+/// map for a side d wide from a stream of `seed` (its own per side), `None` when the draw is
+/// too close to singular.
+fn linear_sides(
+    base: DataRef,
+    on: &str,
+    seed: usize,
+    what: &str,
+    make: impl Fn(usize, &mut crate::dist::Rng) -> Result<Option<Projection>, ParamError>,
+) -> Result<Value, ParamError> {
+    let side = |applies: bool, d: usize, tag: &str| -> Result<Side, ParamError> {
+        if !applies {
+            return Ok(Side::Same);
+        }
+        let mut rng = crate::dist::stream(seed as u64, 0, &format!("{what}/{tag}"));
+        make(d, &mut rng)?
+            .map(|p| Side::Projected(Arc::new(p)))
+            .ok_or_else(|| {
+                ParamError::new(
+                    ParamErrorKind::OutOfRange,
+                    "seed",
+                    "this seed draws a matrix too close to singular",
+                )
+                .help("use another seed")
+            })
+    };
+    let (dx, dy) = (base.dist.dim_x(), base.dist.dim_y());
+    value(Transformed {
+        x: side(on != "y", dx, "x")?,
+        y: side(on != "x", dy, "y")?,
+        base,
+    })
+}
 
 /// `base` with `map` applied to the side(s) `on` names.
 fn transformed(base: DataRef, on: &str, map: Map) -> Result<Value, ParamError> {
