@@ -9,7 +9,7 @@ use crate::ir::{
     fmt_bytes, too_many_rows, typed_params, Args, Build, Default, Entry, Kind, Method,
     NonparamSpec, ParamError, ParamErrorKind, Range, RunData, RunSpec, TrainSpec, Ty, Value,
 };
-use crate::nonparam::ksg::{Ksg, Norm, Variant};
+use crate::nonparam::ksg::{Ksg, KsgEnsemble, Norm, Variant};
 use crate::nonparam::{gaussian_mi::GaussianMi, histogram::Histogram, kde::Kde, Estimator};
 
 pub static TRAIN: Entry = Entry {
@@ -175,6 +175,8 @@ typed_params! {
         metric: String = Default::Sym("max"), Range::ANY,
             "the norm within x and within y (the joint distance is the larger of the two): max (Chebyshev) or euclidean",
             as Ty::Choice(&["max", "euclidean"]);
+        ensemble: Option<Vec<usize>> = Default::Optional, Range::between(1.0, 100.0),
+            "average the estimates at these k instead of using one (bmi's KSG default: [5, 10])";
     }
 }
 
@@ -205,8 +207,8 @@ pub static KSG: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = KsgArgs::read(a)?;
-        let ksg = Ksg {
-            k: a.k,
+        let ksg = |k| Ksg {
+            k,
             variant: if a.estimator == 2 {
                 Variant::Two
             } else {
@@ -217,7 +219,11 @@ pub static KSG: Entry = Entry {
                 _ => Norm::Max,
             },
         };
-        estimator_run(a.data.0, a.samples, a.seeds, Arc::new(ksg))
+        let estimator: Arc<dyn Estimator> = match a.ensemble {
+            Some(ks) if !ks.is_empty() => Arc::new(KsgEnsemble(ks.into_iter().map(ksg).collect())),
+            _ => Arc::new(ksg(a.k)),
+        };
+        estimator_run(a.data.0, a.samples, a.seeds, estimator)
     }),
 };
 
