@@ -254,6 +254,13 @@ pub static TRACE_SD: Entry = function(
     TraceArgs::PARAMS,
 );
 
+pub static SEED_SD: Entry = function(
+    "seed_sd",
+    ClaimFn::SeedSd,
+    "the standard deviation of a quantity over seeds (how much a result depends on the seed: data, initialisation, evaluation samples), one number with the standard error sd / sqrt(2 (n - 1)) (normal approximation)",
+    MathArgs::PARAMS,
+);
+
 pub static LN: Entry = function(
     "ln",
     ClaimFn::Math(Func::Ln),

@@ -106,6 +106,7 @@ pub static ENTRIES: &[&Entry] = &[
     &functions::TRACE,
     &functions::TRACE_SD,
     &functions::CEILING,
+    &functions::SEED_SD,
     &functions::LN,
     &functions::LOG2,
     &functions::EXP,

@@ -60,6 +60,10 @@ impl Checker<'_> {
             ClaimFn::Math(Func::Max) if has_lambda => self.aggregate(entry, Agg::Max, args, e),
             ClaimFn::Math(f) => self.math(entry, f, args, e),
             ClaimFn::Mean => self.aggregate(entry, Agg::Mean, args, e),
+            ClaimFn::SeedSd => {
+                let x = self.positional_only(entry, false, args, e.span)?;
+                Some(Quantity::SeedSd(Box::new(self.quantity(x[0])?)))
+            }
             ClaimFn::MonotoneTrend => self.statistic(entry, Statistic::MonotoneTrend, args, e),
             ClaimFn::Argmax => self.statistic(entry, Statistic::Argmax, args, e),
             ClaimFn::Corr => self.corr(entry, args, e),
@@ -77,7 +81,7 @@ impl Checker<'_> {
 
     /// `ln(q)`, `min(a, b, ...)`, ...: folded when every argument is a constant.
     fn math(&mut self, entry: &Entry, f: Func, args: &[ast::Arg], e: &Expr) -> Option<Quantity> {
-        let exprs = self.positional_only(entry, f, args, e.span)?;
+        let exprs = self.positional_only(entry, f.is_variadic(), args, e.span)?;
         let qs: Vec<Option<Quantity>> = exprs.into_iter().map(|a| self.quantity(a)).collect();
         let qs: Vec<Quantity> = qs.into_iter().collect::<Option<_>>()?;
         Some(fold(Quantity::Func(f, qs)))

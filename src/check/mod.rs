@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::ir::{
-    apply_bin, fmt_bytes, fmt_num, fmt_seconds, Build, ClaimFn, Cost, Func, Kind, Program, Value,
+    apply_bin, fmt_bytes, fmt_num, fmt_seconds, Build, ClaimFn, Cost, Kind, Program, Value,
     FLOPS_PER_SECOND, LONG_RUN_SECONDS,
 };
 use crate::syntax::ast::{self, DeclKind, Expr, ExprKind, Item, Span};
@@ -651,7 +651,7 @@ impl<'a> Checker<'a> {
             });
             return None;
         };
-        let nums = self.positional_only(entry, f, args, span)?;
+        let nums = self.positional_only(entry, f.is_variadic(), args, span)?;
         let vals: Vec<f64> = nums.iter().map(|a| self.number(a)).collect::<Option<_>>()?;
         self.finite(f.apply(&vals), span)
     }
@@ -660,7 +660,7 @@ impl<'a> Checker<'a> {
     pub(crate) fn positional_only<'e>(
         &mut self,
         entry: &crate::ir::Entry,
-        f: Func,
+        variadic: bool,
         args: &'e [ast::Arg],
         span: Span,
     ) -> Option<Vec<&'e Expr>> {
@@ -682,13 +682,13 @@ impl<'a> Checker<'a> {
             });
             return None;
         }
-        let ok = if f.is_variadic() {
+        let ok = if variadic {
             args.len() >= 2
         } else {
             args.len() == 1
         };
         if !ok {
-            let want = if f.is_variadic() {
+            let want = if variadic {
                 "two or more arguments"
             } else {
                 "exactly one argument"

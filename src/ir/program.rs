@@ -259,6 +259,9 @@ pub enum Quantity {
     Aggregate(Agg, Vec<Quantity>),
     /// A statistic of each seed's curve (one value per seed, tested by a sign test).
     Statistic(Statistic, Box<Curve>, Option<Box<Curve>>),
+    /// `seed_sd(q)`: the standard deviation of q over seeds, one number with its standard
+    /// error.
+    SeedSd(Box<Quantity>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,8 @@ pub enum ClaimFn {
     Peak,
     /// `mean(K -> q)`
     Mean,
+    /// `seed_sd(q)`
+    SeedSd,
     /// `monotone_trend(K -> q)`
     MonotoneTrend,
     /// `argmax(K -> q)`

@@ -200,6 +200,23 @@ pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
             }
         }
         Quantity::Statistic(stat, a, b) => statistic(*stat, a, b.as_deref(), ctx)?,
+        Quantity::SeedSd(a) => match sample(a, ctx)? {
+            Sampled::Seeds(v) if v.len() >= 2 => {
+                let n = v.len() as f64;
+                let mean = v.iter().sum::<f64>() / n;
+                let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                Sampled::Const {
+                    value: sd,
+                    std_err: sd / (2.0 * (n - 1.0)).sqrt(),
+                }
+            }
+            Sampled::Seeds(_) => return Err("a spread over seeds needs at least 2 seeds".into()),
+            // A constant does not vary from seed to seed.
+            Sampled::Const { .. } => Sampled::constant(0.0),
+            Sampled::Statistic(_) => {
+                return Err("seed_sd of a statistic of curves is not defined".into())
+            }
+        },
     })
 }
 

@@ -369,7 +369,7 @@ fn collect_runs(p: &Prop, program: &Program, out: &mut Vec<String>) {
                     out.push(n.clone());
                 }
             }
-            Quantity::Neg(a) => q(a, program, out),
+            Quantity::Neg(a) | Quantity::SeedSd(a) => q(a, program, out),
             Quantity::Bin(_, a, b) => {
                 q(a, program, out);
                 q(b, program, out);
@@ -515,7 +515,11 @@ fn difference(
                     n: 0,
                     sd: 0.0,
                 };
-                Ok((Dist::T(e), "normal (Monte Carlo error)", None))
+                Ok((
+                    Dist::T(e),
+                    "normal (standard errors of the constants)",
+                    None,
+                ))
             } else {
                 Ok((Dist::Exact(m), "exact", None))
             }
