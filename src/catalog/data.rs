@@ -153,6 +153,41 @@ pub static DISCRETE_COPY: Entry = Entry::constructor(
 );
 
 typed_params! {
+    pub struct SharedLatentArgs {
+        dim: usize = Default::Required, Range::between(1.0, 100_000.0), "dimension of x and of y";
+        mi: f64 = Default::Required, Range::at_least(0.0), "MI of one pair in nats";
+        share: f64 = Default::Required, Range { min: Some((-1.0, false)), max: Some((1.0, false)) },
+            "correlation of x between the members of a group (negative: alternating in sign, antithetic)";
+        group: usize = Default::Num(2.0), Range::between(1.0, 1_000_000.0),
+            "consecutive pairs that share a latent (a divisor of the batch size keeps groups whole)";
+    }
+}
+
+pub static SHARED_LATENT: Entry = Entry::constructor(
+    "shared_latent",
+    Kind::Data,
+    "batches that are not i.i.d.: the correlated Gaussian with MI `mi` per pair, drawn in groups of `group` consecutive pairs whose x share a latent (correlation `share`), so a batch's negatives are correlated with the positive; the truth is one pair's",
+    SharedLatentArgs::PARAMS,
+    |args| {
+        let a = SharedLatentArgs::read(args)?;
+        let rho = Gaussian::rho_for_mi(a.dim, a.mi);
+        if rho >= 1.0 {
+            return Err(ParamError::new(
+                ParamErrorKind::OutOfRange,
+                "mi",
+                format!("an MI of {} nats needs a correlation that rounds to 1", a.mi),
+            )
+            .help("use a smaller MI or more dimensions"));
+        }
+        value(crate::dist::shared_latent::SharedLatent {
+            pair: Gaussian { dim: a.dim, rho },
+            share: a.share,
+            group: a.group,
+        })
+    },
+);
+
+typed_params! {
     pub struct UniformShiftArgs {
         m: usize = Default::Num(5.0), Range::between(1.0, 1_000_000.0), "number of values of X";
     }

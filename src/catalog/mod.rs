@@ -29,6 +29,7 @@ pub static ENTRIES: &[&Entry] = &[
     &data::ADDITIVE,
     &data::DISCRETE_COPY,
     &data::BSC,
+    &data::SHARED_LATENT,
     &data::UNIFORM_SHIFT,
     &data::ZERO_INFLATED_POISSON,
     &data::INDEPENDENT,

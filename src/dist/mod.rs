@@ -14,6 +14,7 @@ pub mod loaded;
 pub mod mixed;
 pub mod mixture;
 pub mod multinormal;
+pub mod shared_latent;
 pub mod staircase;
 pub mod student;
 pub mod transform;
