@@ -59,8 +59,9 @@ impl TrainSpec {
     }
 
     /// Work of one seed: `steps` optimiser steps, then each estimate's held-out evaluation at
-    /// its most batches (evaluation usually stops earlier, once its standard error is small).
-    fn seed_flops(&self, steps: usize, eval_batches: &[usize]) -> f64 {
+    /// its most batches (evaluation usually stops earlier, once its standard error is small),
+    /// given as (batch size K, the fewest batches its statistic needs).
+    fn seed_flops(&self, steps: usize, eval_batches: &[(usize, usize)]) -> f64 {
         let (dx, dy) = (self.data.dist.dim_x(), self.data.dist.dim_y());
         let scores = |k: usize| SCORE_ENTRY_FLOPS * (k * k) as f64;
         let queued = SCORE_ENTRY_FLOPS * (self.batch * self.negatives.unwrap_or(0)) as f64;
@@ -68,8 +69,8 @@ impl TrainSpec {
             * (self.critic.step_flops(dx, dy, self.batch) + 3.0 * (scores(self.batch) + queued));
         let evaluation: f64 = eval_batches
             .iter()
-            .map(|&k| {
-                let batches = (MAX_PAIRS / k).max(MIN_BATCHES) as f64;
+            .map(|&(k, least)| {
+                let batches = (MAX_PAIRS / k).max(MIN_BATCHES).max(least) as f64;
                 batches * (self.critic.forward_flops(dx, dy, k) + scores(k))
             })
             .sum();
@@ -103,10 +104,10 @@ impl RunSpec {
     fn own_cost(&self, estimates: &[&EstimateSpec], steps: usize, seeds: usize) -> Cost {
         match &self.method {
             Method::Train(t) => {
-                let ks: Vec<usize> = estimates
+                let ks: Vec<(usize, usize)> = estimates
                     .iter()
                     .filter(|e| e.trace.is_none())
-                    .map(|e| e.batch)
+                    .map(|e| (e.batch, e.over_batches.min_batches()))
                     .collect();
                 Cost {
                     bytes: t.job_bytes(),
