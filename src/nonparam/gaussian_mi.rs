@@ -27,27 +27,7 @@ impl Estimator for GaussianMi {
 
     fn estimate(&self, s: &Sample) -> f64 {
         let (n, dx, dy) = (s.n, s.dim_x, s.dim_y);
-        let d = dx + dy;
-        let row = |i: usize| {
-            s.x[i * dx..(i + 1) * dx]
-                .iter()
-                .chain(&s.y[i * dy..(i + 1) * dy])
-        };
-        let mut mean = vec![0.0; d];
-        for i in 0..n {
-            for (m, v) in mean.iter_mut().zip(row(i)) {
-                *m += v / n as f64;
-            }
-        }
-        let mut cov = vec![0.0; d * d];
-        for i in 0..n {
-            let c: Vec<f64> = row(i).zip(&mean).map(|(v, m)| v - m).collect();
-            for a in 0..d {
-                for b in 0..d {
-                    cov[a * d + b] += c[a] * c[b] / (n as f64 - 1.0);
-                }
-            }
-        }
+        let (_, cov) = super::mean_covariance(&super::joint_rows(s), n, dx + dy);
         match crate::dist::multinormal::GaussianBlocks::new(&crate::dist::multinormal::Covariance {
             dim_x: dx,
             dim_y: dy,

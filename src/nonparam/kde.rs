@@ -16,21 +16,7 @@ pub struct Kde;
 /// The resubstitution entropy of the rows of an n x d matrix (nats), or NaN when its sample
 /// covariance is singular.
 fn entropy(v: &[f64], n: usize, d: usize) -> f64 {
-    let mut mean = vec![0.0; d];
-    for i in 0..n {
-        for k in 0..d {
-            mean[k] += v[i * d + k] / n as f64;
-        }
-    }
-    let mut cov = vec![0.0; d * d];
-    for i in 0..n {
-        for a in 0..d {
-            for b in 0..d {
-                cov[a * d + b] +=
-                    (v[i * d + a] - mean[a]) * (v[i * d + b] - mean[b]) / (n as f64 - 1.0);
-            }
-        }
-    }
+    let (mean, cov) = super::mean_covariance(v, n, d);
     let Some(l) = cholesky(&cov, d) else {
         return f64::NAN;
     };
@@ -92,15 +78,7 @@ impl Estimator for Kde {
         if n < 3 {
             return f64::NAN;
         }
-        let joint: Vec<f64> = (0..n)
-            .flat_map(|i| {
-                s.x[i * dx..(i + 1) * dx]
-                    .iter()
-                    .chain(&s.y[i * dy..(i + 1) * dy])
-                    .copied()
-            })
-            .collect();
-        entropy(&s.x, n, dx) + entropy(&s.y, n, dy) - entropy(&joint, n, dx + dy)
+        entropy(&s.x, n, dx) + entropy(&s.y, n, dy) - entropy(&super::joint_rows(s), n, dx + dy)
     }
 }
 

@@ -31,6 +31,40 @@ pub trait Estimator: Send + Sync + fmt::Debug {
     }
 }
 
+/// The rows [x_i, y_i] of a sample, row-major n x (dim_x + dim_y).
+pub fn joint_rows(s: &Sample) -> Vec<f64> {
+    let (dx, dy) = (s.dim_x, s.dim_y);
+    (0..s.n)
+        .flat_map(|i| {
+            s.x[i * dx..(i + 1) * dx]
+                .iter()
+                .chain(&s.y[i * dy..(i + 1) * dy])
+                .copied()
+        })
+        .collect()
+}
+
+/// The column means and the sample covariance (n - 1 in the denominator, row-major d x d) of
+/// a row-major n x d matrix.
+pub fn mean_covariance(v: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut mean = vec![0.0; d];
+    for row in v.chunks(d) {
+        for (m, x) in mean.iter_mut().zip(row) {
+            *m += x / n as f64;
+        }
+    }
+    let mut cov = vec![0.0; d * d];
+    for row in v.chunks(d) {
+        let c: Vec<f64> = row.iter().zip(&mean).map(|(x, m)| x - m).collect();
+        for a in 0..d {
+            for b in 0..d {
+                cov[a * d + b] += c[a] * c[b] / (n as f64 - 1.0);
+            }
+        }
+    }
+    (mean, cov)
+}
+
 /// Each column of a row-major n x d matrix scaled to mean 0 and variance 1.
 pub fn standardise(v: &[f64], n: usize, d: usize) -> Vec<f64> {
     let mut out = v.to_vec();
