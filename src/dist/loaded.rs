@@ -53,35 +53,14 @@ impl Loaded {
         held_out: f64,
         rng: &mut Rng,
     ) -> Loaded {
-        let n = x.len() / dim_x;
-        let classes = labels
-            .as_ref()
-            .map_or(0, |l| l.iter().max().map_or(0, |m| m + 1));
-        let mut order: Vec<usize> = (0..n).collect();
-        use rand::seq::SliceRandom as _;
-        order.shuffle(rng);
-        let k = held_out_rows(n, held_out);
-        // Every view shares the rows; each draws from its own index list.
-        let (x, y, labels) = (Arc::new(x), Arc::new(y), labels.map(Arc::new));
-        let view = |rows: Vec<usize>, parts| Loaded {
-            description: description.clone(),
-            x: x.clone(),
-            y: y.clone(),
-            labels: labels.clone(),
-            classes,
+        let rows = Sample {
+            n: x.len() / dim_x,
             dim_x,
             dim_y,
-            rows,
-            parts,
-            drawn_from: None,
+            x,
+            y,
         };
-        let parts = (held_out > 0.0).then(|| {
-            (
-                Arc::new(view(order[k..].to_vec(), None)),
-                Arc::new(view(order[..k].to_vec(), None)),
-            )
-        });
-        view((0..n).collect(), parts)
+        Loaded::split(description, rows, labels, held_out, rng, None)
     }
 
     /// `n` pairs drawn once from `dist` (with its labels, if it has them), split like a user's
@@ -93,33 +72,59 @@ impl Loaded {
         held_out: f64,
         rng: &mut Rng,
     ) -> Loaded {
-        let (s, labels) = match dist.sample_labelled(n, rng) {
+        let (rows, labels) = match dist.sample_labelled(n, rng) {
             Some((s, l)) => (s, Some(l)),
             None => (dist.sample(n, rng), None),
         };
-        let mut d = Loaded::new(
-            description,
-            s.x,
-            s.dim_x,
-            s.y,
-            s.dim_y,
-            labels,
-            held_out,
-            rng,
-        );
-        d.classes = d.classes.max(dist.classes());
-        let set = |p: &mut Arc<Loaded>| {
-            if let Some(p) = Arc::get_mut(p) {
-                p.drawn_from = Some(dist.clone());
-                p.classes = d.classes;
-            }
+        Loaded::split(description, rows, labels, held_out, rng, Some(dist))
+    }
+
+    /// The whole data and its two parts, every view sharing the rows and drawing from its own
+    /// index list.
+    fn split(
+        description: String,
+        rows: Sample,
+        labels: Option<Vec<usize>>,
+        held_out: f64,
+        rng: &mut Rng,
+        drawn_from: Option<Arc<dyn Distribution>>,
+    ) -> Loaded {
+        let Sample {
+            n,
+            dim_x,
+            dim_y,
+            x,
+            y,
+        } = rows;
+        // Labels a draw did not happen to contain still count as classes of its distribution.
+        let classes = labels
+            .as_ref()
+            .map_or(0, |l| l.iter().max().map_or(0, |m| m + 1))
+            .max(drawn_from.as_ref().map_or(0, |d| d.classes()));
+        let mut order: Vec<usize> = (0..n).collect();
+        use rand::seq::SliceRandom as _;
+        order.shuffle(rng);
+        let k = held_out_rows(n, held_out);
+        let (x, y, labels) = (Arc::new(x), Arc::new(y), labels.map(Arc::new));
+        let view = |rows: Vec<usize>, parts| Loaded {
+            description: description.clone(),
+            x: x.clone(),
+            y: y.clone(),
+            labels: labels.clone(),
+            classes,
+            dim_x,
+            dim_y,
+            rows,
+            parts,
+            drawn_from: drawn_from.clone(),
         };
-        if let Some((a, b)) = d.parts.as_mut() {
-            set(a);
-            set(b);
-        }
-        d.drawn_from = Some(dist);
-        d
+        let parts = (held_out > 0.0).then(|| {
+            (
+                Arc::new(view(order[k..].to_vec(), None)),
+                Arc::new(view(order[..k].to_vec(), None)),
+            )
+        });
+        view((0..n).collect(), parts)
     }
 
     /// `n` rows: distinct while `n` is at most the rows there are, with replacement beyond.
