@@ -27,13 +27,14 @@ impl Evaluation {
     /// itself), their standard deviation (standard error sd / sqrt(2 (n - 1)), the normal
     /// approximation), or their q-quantile (linear interpolation between order statistics;
     /// standard error sd sqrt(q (1 - q) / n) / phi(z_q), the normal approximation).
+    /// `values` are the batch values themselves, needed only for a quantile.
     fn over_batches(self, values: &[f64], stat: BatchStat) -> Evaluation {
-        let n = values.len();
+        let n = self.batches;
         if n < 2 || stat == BatchStat::Mean {
             return self;
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        // The running standard error is sd / sqrt(n).
+        let sd = self.std_err * (n as f64).sqrt();
         let (value, std_err) = match stat {
             BatchStat::Mean => unreachable!("returned above"),
             BatchStat::Sd => (sd, sd / (2.0 * (n as f64 - 1.0)).sqrt()),
@@ -134,6 +135,8 @@ pub fn evaluate(
     };
     let max_batches = (MAX_PAIRS / k).max(min_batches);
     let mut acc = Running::default();
+    // The batch values, kept only when a quantile needs them.
+    let keep = matches!(stat, BatchStat::Quantile(_));
     let mut all = Vec::new();
     loop {
         let batches = per_chunk.min(max_batches - acc.n);
@@ -161,7 +164,9 @@ pub fn evaluate(
                 });
             }
             acc.push(v);
-            all.push(v);
+            if keep {
+                all.push(v);
+            }
         }
         if acc.done(min_batches, max_batches) {
             return Ok(acc.evaluation().over_batches(&all, stat));
@@ -223,12 +228,10 @@ mod tests {
     /// 0.25-quantile 2 (type 7: 1 + 0.25 * 4 = position 2), the 0.1-quantile 1.4.
     #[test]
     fn batch_statistics() {
-        let ev = Evaluation {
-            mean: 3.0,
-            std_err: 0.7,
-            batches: 5,
-        };
         let v = [4.0, 1.0, 5.0, 2.0, 3.0];
+        let mut acc = Running::default();
+        v.iter().for_each(|&x| acc.push(x));
+        let ev = acc.evaluation();
         let sd = ev.over_batches(&v, BatchStat::Sd);
         assert!((sd.mean - 2.5f64.sqrt()).abs() < 1e-12, "{sd:?}");
         assert!((sd.std_err - 2.5f64.sqrt() / 8f64.sqrt()).abs() < 1e-12);

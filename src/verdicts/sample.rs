@@ -203,8 +203,7 @@ pub fn sample(q: &Quantity, ctx: &Ctx) -> Result<Sampled, String> {
         Quantity::SeedSd(a) => match sample(a, ctx)? {
             Sampled::Seeds(v) if v.len() >= 2 => {
                 let n = v.len() as f64;
-                let mean = v.iter().sum::<f64>() / n;
-                let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                let (_, sd) = stats::mean_sd(&v);
                 Sampled::Const {
                     value: sd,
                     std_err: sd / (2.0 * (n - 1.0)).sqrt(),
