@@ -792,22 +792,14 @@ impl Checker<'_> {
         }) {
             return i;
         }
-        let mut label = estimate_label(&run, bound.as_deref(), batch, trace, bound_text);
-        match over_batches {
-            BatchStat::Mean => {}
-            BatchStat::Sd => label = label.replacen("estimate(", "estimate_sd(", 1),
-            BatchStat::Quantile(q) => {
-                label = label.replacen(
-                    &format!("estimate({}", run.name),
-                    &format!(
-                        "estimate_quantile({}, q: {}",
-                        run.name,
-                        crate::ir::fmt_num(q)
-                    ),
-                    1,
-                )
-            }
-        }
+        let label = estimate_label(
+            &run,
+            bound.as_deref(),
+            batch,
+            trace,
+            bound_text,
+            over_batches,
+        );
         self.program.estimates.push(EstimateSpec {
             run,
             bound,
@@ -820,13 +812,15 @@ impl Checker<'_> {
     }
 }
 
-/// How a report names an estimate: `estimate(nce, batch: 4096)`, `trace(r, stage: 2)`.
+/// How a report names an estimate: `estimate(nce, batch: 4096)`, `trace(r, stage: 2)`,
+/// `estimate_quantile(nce, q: 0.05)`.
 fn estimate_label(
     run: &RunSpec,
     bound: Option<&dyn Bound>,
     batch: usize,
     trace: Option<TraceRead>,
     bound_text: Option<String>,
+    over_batches: BatchStat,
 ) -> String {
     if let Some(t) = trace {
         let f = match t.stat {
@@ -840,7 +834,15 @@ fn estimate_label(
         };
         return format!("{f}({}{stage})", run.name);
     }
-    let mut label = format!("estimate({}", run.name);
+    let mut label = match over_batches {
+        BatchStat::Mean => format!("estimate({}", run.name),
+        BatchStat::Sd => format!("estimate_sd({}", run.name),
+        BatchStat::Quantile(q) => format!(
+            "estimate_quantile({}, q: {}",
+            run.name,
+            crate::ir::fmt_num(q)
+        ),
+    };
     if let (Some(b), Some(t)) = (bound, run.train()) {
         if format!("{b:?}") != format!("{:?}", t.bound) {
             label.push_str(&format!(
