@@ -1,32 +1,15 @@
 //! End to end: a tiny claim file goes from text to verdicts through every phase, and the
 //! numbers are the same on every run with the same seed.
 
-use mica::pipeline::{compile, read_source, run_program};
+mod common;
+
 use mica::report::Report;
-use mica::train::ExecOptions;
 use mica::verdicts::Verdict;
 
 fn run(path: &str, seed: u64) -> Report {
-    let src = read_source(std::path::Path::new(&format!(
-        "{}/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    )))
-    .unwrap();
-    let program = compile(&src).unwrap_or_else(|e| panic!("{e:?}"));
-    let opts = ExecOptions {
-        file_seed: seed,
-        device: candle_core::Device::Cpu,
-        seeds: None,
-        quick: false,
-        jobs: 2,
-        progress: false,
-        cancel: Default::default(),
-    };
-    run_program(
-        &src.name,
-        &program,
-        &opts,
-        &mica::verdicts::Settings::default(),
+    common::run_file(
+        std::path::Path::new(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))),
+        seed,
     )
 }
 

@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use mica::dist::{gaussian::Gaussian, Distribution, Sample};
 use mica::nonparam::{ksg::Ksg, Estimator};
-use mica::pipeline::{compile, read_source, run_program};
 use mica::report::Report;
-use mica::train::ExecOptions;
 use mica::verdicts::Verdict;
+
+mod common;
 
 const ROWS: usize = 600;
 
@@ -128,23 +128,7 @@ fn write_all(dir: &Path, s: &Sample) {
 fn run_file(dir: &Path, text: &str) -> Report {
     let path = dir.join("claims.mica");
     std::fs::write(&path, text).unwrap();
-    let src = read_source(&path).unwrap();
-    let program = compile(&src).unwrap_or_else(|e| panic!("{e:?}"));
-    let opts = ExecOptions {
-        file_seed: 0,
-        device: candle_core::Device::Cpu,
-        seeds: None,
-        quick: false,
-        jobs: 2,
-        progress: false,
-        cancel: Default::default(),
-    };
-    run_program(
-        &src.name,
-        &program,
-        &opts,
-        &mica::verdicts::Settings::default(),
-    )
+    common::run_file(&path, 0)
 }
 
 fn values(r: &Report, prefix: &str) -> Vec<f64> {
