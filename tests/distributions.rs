@@ -108,6 +108,8 @@ fn transforms_keep_the_ground_truth() {
         "power(b, alpha: 3)",
         "rescale(b, scale: -2, shift: 1)",
         "half_cube(spiral(b))",
+        "waves(b, on: both, scale: [0.1, 0.5], shift: [-0.8, 0])",
+        "waves(b, on: y, amplitude: -2, frequency: 7, scale: [-3, 1], shift: [0, 2])",
     ] {
         let decl = format!("{base}data d = {t}");
         let truth = assert_mc_agrees(&decl, 50_000);
@@ -166,6 +168,124 @@ fn mixture_truths_by_monte_carlo_against_independent_values() {
     // The truth is computed once per declaration and is the same on every call.
     let d = data(two);
     assert_eq!(d.truth(), d.truth());
+}
+
+/// Student-t and product components against independent numbers: a mixture of one Student-t
+/// component is the Student-t whose MI has a closed form (this checks the component's sampler
+/// and densities together), a lone product component has MI 0 at every point, and bmi's
+/// "inliers" mixture 0.8 N(0, [[1, r], [r, 1]]) + 0.2 N(0, I) (1 x 1) is checked against a
+/// 2-D quadrature of its density written out here.
+#[test]
+fn student_and_product_components_against_independent_values() {
+    let cov = "covariance(dim_x: 2, dim_y: 1, entries: [1, 0.3, 0.5, 0.3, 1, 0.2, 0.5, 0.2, 1])";
+    let one = data(&format!(
+        "data d = mixture(components: [component(mean: [1, 2, 3], cov: {cov}, dof: 4)])"
+    ));
+    let closed = data(&format!(
+        "data d = student(dim_x: 2, dim_y: 1, dof: 4, dispersion: {cov})"
+    ))
+    .truth();
+    let t = one.truth();
+    assert!(
+        (t.value - closed.value).abs() < 4.0 * t.std_err,
+        "{t:?} vs closed form {closed:?}"
+    );
+    // Each pointwise MI equals the Student-t's at the centred point.
+    let student = data(&format!(
+        "data d = student(dim_x: 2, dim_y: 1, dof: 4, dispersion: {cov})"
+    ));
+    for (x, y) in [([0.0, 1.0], [2.0]), ([3.0, -1.0], [7.0])] {
+        let a = one.pointwise_mi(&x, &y).unwrap();
+        let b = student
+            .pointwise_mi(&[x[0] - 1.0, x[1] - 2.0], &[y[0] - 3.0])
+            .unwrap();
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+
+    let product = data(
+        "data d = mixture(components: [component(mean: [0, 0], cov: dense(dim_x: 1, dim_y: 1, off_diag: 0.9), product: true)])",
+    );
+    assert!(product.truth().value.abs() < 1e-12);
+    // Product draws are uncorrelated although the covariance's cross term is 0.9.
+    let s = product.sample(20_000, &mut dist::stream(1, 0, "p"));
+    let c = s.x.iter().zip(&s.y).map(|(a, b)| a * b).sum::<f64>() / 20_000.0;
+    assert!(c.abs() < 0.04, "{c}");
+
+    let r: f64 = 0.8;
+    let inliers = data(&format!(
+        "data d = mixture(components: [component(mean: [0, 0], cov: dense(dim_x: 1, dim_y: 1, off_diag: {r})), component(mean: [0, 0], cov: dense(dim_x: 1, dim_y: 1, off_diag: {r}), product: true)], weights: [0.8, 0.2])"
+    ));
+    let pi = std::f64::consts::PI;
+    let n1 = |v: f64| (-0.5 * v * v).exp() / (2.0 * pi).sqrt();
+    let joint = |x: f64, y: f64| {
+        let q = (x * x - 2.0 * r * x * y + y * y) / (1.0 - r * r);
+        0.8 * (-0.5 * q).exp() / (2.0 * pi * (1.0 - r * r).sqrt()) + 0.2 * n1(x) * n1(y)
+    };
+    let (h, half) = (0.02, 500);
+    let mut want = 0.0;
+    for i in -half..=half {
+        for j in -half..=half {
+            let (x, y) = (i as f64 * h, j as f64 * h);
+            let p = joint(x, y);
+            if p > 0.0 {
+                want += h * h * p * (p / (n1(x) * n1(y))).ln();
+            }
+        }
+    }
+    let t = inliers.truth();
+    assert!(
+        (t.value - want).abs() < 4.0 * t.std_err + 1e-4,
+        "{t:?} vs quadrature {want}"
+    );
+    // Student-t components cannot be the latent of views.
+    let text = "data z = mixture(components: [component(mean: [0, 0], cov: dense(dim_x: 1, dim_y: 1, off_diag: 0), dof: 3)])\ndata d = views(z, noise: 0.5)\nclaim \"c\": mi(d) >= 0\n";
+    assert!(compile(&Source::new("t", text)).is_err());
+}
+
+/// bmi's waves task against quadrature: in `wave_mixture` the coordinate x1 has the same
+/// N(0, 1) law in every component and is independent of the rest, so I(x; y) = I(x0; y), a
+/// 2-D integral of a 12-component mixture of diagonal Gaussians, computed here on a grid. The
+/// waves map keeps it (Monte Carlo of the pointwise MI through the inverse agrees).
+#[test]
+fn wave_mixture_truth_against_quadrature() {
+    let d = data("data d = wave_mixture(components: 12)");
+    let sd = 0.1f64.sqrt();
+    let pi = std::f64::consts::PI;
+    let n1 = |v: f64, m: f64| (-0.5 * ((v - m) / sd).powi(2)).exp() / (sd * (2.0 * pi).sqrt());
+    let h = 0.01;
+    let mut want = 0.0;
+    let (nx, ny) = (2100, 900);
+    // p(x0, y) = sum_r p(y | r) sum_{k mod 4 = r} p(x0 | k) / 12, with r = k mod 4 the y mean.
+    let ys: Vec<[f64; 4]> = (0..ny)
+        .map(|j| {
+            let y = -2.0 + j as f64 * h;
+            [0, 1, 2, 3].map(|r| n1(y, 1.5 * r as f64))
+        })
+        .collect();
+    for i in 0..nx {
+        let x = -2.0 + i as f64 * h;
+        let mut by_r = [0.0; 4];
+        for k in 0..12 {
+            by_r[k % 4] += n1(x, 1.5 * k as f64) / 12.0;
+        }
+        let mx: f64 = by_r.iter().sum();
+        for py in &ys {
+            let my = py.iter().sum::<f64>() / 4.0;
+            let p: f64 = (0..4).map(|r| by_r[r] * py[r]).sum();
+            if p > 1e-300 {
+                want += h * h * p * (p / (mx * my)).ln();
+            }
+        }
+    }
+    let t = d.truth();
+    assert!(
+        (t.value - want).abs() < 4.0 * t.std_err + 1e-4,
+        "{t:?} vs quadrature {want}"
+    );
+    let task =
+        "data b = wave_mixture()\ndata d = waves(b, on: x, scale: [0.1, 0.5], shift: [-0.8, 0])";
+    assert_eq!(data(task).truth(), t);
+    assert_mc_agrees(task, 20_000);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::dist::mixture::{Component, Mixture, TaskViews};
+use crate::dist::mixture::{Component, Mixture, Shape, TaskViews};
 use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
 use crate::dist::{DataDecl, DataRef};
 use crate::ir::{
@@ -305,13 +305,17 @@ typed_params! {
         mean: Vec<f64> = Default::Required, Range::ANY, "dim_x + dim_y numbers";
         cov: Arc<Covariance> = Default::Required, Range::ANY, "its covariance";
         label: usize = Default::Num(0.0), Range::between(0.0, 1000.0), "class label carried with its samples (probes read it)";
+        dof: Option<f64> = Default::Optional, Range::above(0.0),
+            "a multivariate Student-t with these degrees of freedom and dispersion cov instead of a Gaussian";
+        product: bool = Default::Bool(false), Range::ANY,
+            "x and y independent, each with its Gaussian margin (bmi's product component; cov's cross-covariance is not used)";
     }
 }
 
 pub static COMPONENT: Entry = Entry::constructor(
     "component",
     Kind::Component,
-    "one Gaussian component of a mixture: mean over [x, y], covariance, class label",
+    "one component of a mixture: mean over [x, y], covariance, class label; Gaussian unless dof: (Student-t) or product: true (independent margins)",
     ComponentArgs::PARAMS,
     build_component,
 );
@@ -327,9 +331,39 @@ typed_params! {
 pub static MIXTURE: Entry = Entry::constructor(
     "mixture",
     Kind::Data,
-    "mixture of Gaussian components over [x, y]; MI by Monte Carlo of the pointwise MI, with its standard error",
+    "mixture of components over [x, y] (Gaussian, Student-t or product); MI by Monte Carlo of the pointwise MI, with its standard error",
     MixtureArgs::PARAMS,
     build_mixture,
+);
+
+typed_params! {
+    pub struct WaveMixtureArgs {
+        components: usize = Default::Num(12.0), Range::between(1.0, 1000.0), "number of Gaussian components";
+    }
+}
+
+pub static WAVE_MIXTURE: Entry = Entry::constructor(
+    "wave_mixture",
+    Kind::Data,
+    "the base of bmi's waves task: an equal mixture over (x0, x1, y) of N(1.5 [k, 0, k mod 4], diag(0.1, 1, 0.1)), k = 0 .. components - 1 (x 2-dim, y 1-dim); MI by Monte Carlo",
+    WaveMixtureArgs::PARAMS,
+    |args| {
+        let n = WaveMixtureArgs::read(args)?.components;
+        let cov = Covariance {
+            dim_x: 2,
+            dim_y: 1,
+            matrix: vec![0.1, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.1],
+        };
+        let comps = (0..n)
+            .map(|k| Component {
+                mean: vec![1.5 * k as f64, 0.0, 1.5 * (k % 4) as f64],
+                cov: cov.clone(),
+                label: 0,
+                shape: Shape::Gaussian,
+            })
+            .collect();
+        Ok(Value::Data(DataDecl::new(Mixture::new(comps, &vec![1.0; n]))))
+    },
 );
 
 typed_params! {
@@ -386,7 +420,26 @@ fn build_task_views(args: &Args) -> Result<Value, ParamError> {
 }
 
 fn build_component(args: &Args) -> Result<Value, ParamError> {
-    let ComponentArgs { mean, cov, label } = ComponentArgs::read(args)?;
+    let ComponentArgs {
+        mean,
+        cov,
+        label,
+        dof,
+        product,
+    } = ComponentArgs::read(args)?;
+    let shape = match (dof, product) {
+        (None, false) => Shape::Gaussian,
+        (Some(dof), false) => Shape::Student { dof },
+        (None, true) => Shape::Product,
+        (Some(_), true) => {
+            return Err(ParamError::new(
+                ParamErrorKind::Conflict,
+                "product",
+                "a component is either a Student-t (dof:) or a product of margins, not both",
+            )
+            .help("drop `product: true` or `dof:`"))
+        }
+    };
     if mean.len() != cov.n() {
         return Err(ParamError::new(
             ParamErrorKind::Shape,
@@ -402,6 +455,7 @@ fn build_component(args: &Args) -> Result<Value, ParamError> {
         mean,
         cov: (*cov).clone(),
         label,
+        shape,
     })))
 }
 
@@ -440,5 +494,12 @@ fn build_views(args: &Args) -> Result<Value, ParamError> {
         )
         .help("declare the latent as `data z = mixture(components: [...])`"));
     };
-    Ok(Value::Data(DataDecl::new(mix.views(noise))))
+    let views = mix.views(noise).ok_or_else(|| {
+        ParamError::new(
+            ParamErrorKind::Conflict,
+            "source",
+            "views needs a mixture whose x margins are Gaussian; a Student-t component plus Gaussian noise is not one",
+        )
+    })?;
+    Ok(Value::Data(DataDecl::new(views)))
 }

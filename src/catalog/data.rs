@@ -620,6 +620,62 @@ pub static BIMODAL: Entry = Entry::constructor(
     },
 );
 
+typed_params! {
+    pub struct WavesArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform (at least 2 coordinates on the side it maps)";
+        on: String = Default::Sym("x"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+        amplitude: f64 = Default::Num(5.0), Range::ANY, "amplitude of the shear of coordinate 0 along coordinate 1";
+        frequency: f64 = Default::Num(3.0), Range::ANY, "its frequency";
+        scale: Vec<f64> = Default::Required, Range::ANY, "two non-zero factors for coordinates 0 and 1 after the shear (bmi: [0.1, 0.5])";
+        shift: Vec<f64> = Default::Required, Range::ANY, "two offsets for coordinates 0 and 1 (bmi: [-0.8, 0])";
+    }
+}
+
+pub static WAVES: Entry = Entry::constructor(
+    "waves",
+    Kind::Data,
+    "bmi's waves map: v0 + amplitude sin(frequency v1), then scale[i] v_i + shift[i] on the first two coordinates; MI unchanged (bmi's 2v1-waves task is waves(wave_mixture(), on: x, scale: [0.1, 0.5], shift: [-0.8, 0]))",
+    WavesArgs::PARAMS,
+    |args| {
+        let a = WavesArgs::read(args)?;
+        for (name, v) in [("scale", &a.scale), ("shift", &a.shift)] {
+            if v.len() != 2 {
+                return Err(ParamError::new(
+                    ParamErrorKind::Shape,
+                    name,
+                    format!("{name} has {} numbers; waves needs two (coordinates 0 and 1)", v.len()),
+                ));
+            }
+        }
+        if a.scale.contains(&0.0) {
+            return Err(ParamError::new(
+                ParamErrorKind::OutOfRange,
+                "scale",
+                "a scale of 0 is not invertible",
+            )
+            .help("use non-zero scales"));
+        }
+        let (on_x, on_y) = (a.on != "y", a.on != "x");
+        let narrow = (on_x && a.data.dist.dim_x() < 2) || (on_y && a.data.dist.dim_y() < 2);
+        if narrow {
+            return Err(ParamError::new(
+                ParamErrorKind::Shape,
+                "data",
+                "waves shears coordinate 0 along coordinate 1: the variable it maps needs at least two coordinates",
+            )
+            .help("use `on: x` or `on: y` to pick a variable with two or more coordinates"));
+        }
+        let map = Map::Waves {
+            amplitude: a.amplitude,
+            frequency: a.frequency,
+            scale: [a.scale[0], a.scale[1]],
+            shift: [a.shift[0], a.shift[1]],
+        };
+        transformed(a.data, &a.on, map)
+    },
+);
+
 pub static RESCALE: Entry = Entry::constructor(
     "rescale",
     Kind::Data,

@@ -46,6 +46,8 @@ pub static ENTRIES: &[&Entry] = &[
     &data::POWER,
     &data::RESCALE,
     &data::BIMODAL,
+    &data::WAVES,
+    &covariance::WAVE_MIXTURE,
     &data::PROJECT,
     &data::ROTATE,
     // a user's data

@@ -195,7 +195,8 @@ typed_params! {
         data: RunData = Default::Required, Range::ANY, "the distribution to sample";
         samples: usize = Default::Num(2000.0), Range::between(10.0, 1_000_000.0), "pairs per seed";
         seeds: usize = Default::Num(5.0), Range::between(1.0, 10_000.0), "independent samples";
-        bins: usize = Default::Num(10.0), Range::between(2.0, 1000.0), "bins per coordinate";
+        bins: usize = Default::Num(10.0), Range::between(1.0, 1000.0), "bins per coordinate of x (and of y unless bins_y is given)";
+        bins_y: Option<usize> = Default::Optional, Range::between(1.0, 1000.0), "bins per coordinate of y (bmi's n_bins_y)";
     }
 }
 
@@ -259,7 +260,10 @@ pub static HISTOGRAM: Entry = Entry {
     exactly_one_of: &[],
     build: Build::Value(|a| {
         let a = HistogramArgs::read(a)?;
-        let estimator = Arc::new(Histogram { bins: a.bins });
+        let estimator = Arc::new(Histogram {
+            bins_x: a.bins,
+            bins_y: a.bins_y.unwrap_or(a.bins),
+        });
         estimator_run(a.data.0, a.samples, a.seeds, estimator)
     }),
 };

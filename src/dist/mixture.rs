@@ -1,5 +1,5 @@
-//! Gaussian mixtures over [x, y] and two noisy views of a shared latent. Neither has a closed
-//! form MI: the ground truth is the Monte Carlo mean of the pointwise MI
+//! Mixtures over [x, y] (components Gaussian, Student-t, or the product of a Gaussian's two
+//! margins) and two noisy views of a shared latent. Neither has a closed form MI: the ground truth is the Monte Carlo mean of the pointwise MI
 //! ln p(x,y) - ln p(x) - ln p(y) over `MC_SAMPLES` draws, with its standard error, computed once
 //! per declaration (a fixed stream, so the same file always gets the same truth) and carried
 //! into every verdict that uses it.
@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use rand::RngExt as _;
+use rand_distr::{ChiSquared, Distribution as _};
 
 use super::multinormal::{Covariance, GaussianBlocks};
 use super::{Distribution, LabelSide, Rng, Sample, Truth};
@@ -14,12 +15,55 @@ use super::{Distribution, LabelSide, Rng, Sample, Truth};
 /// Draws behind a Monte Carlo ground truth; the standard error is typically 1e-3 to 5e-3 nats.
 pub const MC_SAMPLES: usize = 200_000;
 
-/// One Gaussian component: mean over [x, y], covariance, class label.
+/// One component: mean over [x, y], covariance (the dispersion of a Student-t), class label,
+/// and its family.
 #[derive(Debug, Clone)]
 pub struct Component {
     pub mean: Vec<f64>,
     pub cov: Covariance,
     pub label: usize,
+    pub shape: Shape,
+}
+
+/// The family of a mixture component (bmi's `fine` distributions).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    /// N(mean, cov).
+    Gaussian,
+    /// Multivariate Student-t with `dof` degrees of freedom and dispersion cov: a Gaussian
+    /// draw divided by sqrt(chi2_dof / dof).
+    Student { dof: f64 },
+    /// The product of the Gaussian's two margins: x ~ N(mean_x, cov_xx) independent of
+    /// y ~ N(mean_y, cov_yy) (bmi's ProductDistribution; its cross-covariance is ignored).
+    Product,
+}
+
+impl Shape {
+    /// ln p(x, y), ln p(x), ln p(y) of a component with these blocks, at centred x and y.
+    fn log_densities(&self, g: &GaussianBlocks, cx: &[f64], cy: &[f64]) -> (f64, f64, f64) {
+        let (dx, dy) = (cx.len(), cy.len());
+        let (q, qx, qy) = g.quad_forms(cx, cy);
+        let gauss = |d: usize, ld: f64, q: f64| -0.5 * (d as f64 * LN_2PI + ld + q);
+        match *self {
+            Shape::Gaussian => (
+                gauss(dx + dy, g.ld, q),
+                gauss(dx, g.ldx, qx),
+                gauss(dy, g.ldy, qy),
+            ),
+            Shape::Product => {
+                let (lx, ly) = (gauss(dx, g.ldx, qx), gauss(dy, g.ldy, qy));
+                (lx + ly, lx, ly)
+            }
+            Shape::Student { dof } => {
+                let t = |d: usize, ld: f64, q: f64| {
+                    super::student::log_c(dof, d)
+                        - 0.5 * ld
+                        - (dof + d as f64) / 2.0 * (1.0 + q / dof).ln()
+                };
+                (t(dx + dy, g.ld, q), t(dx, g.ldx, qx), t(dy, g.ldy, qy))
+            }
+        }
+    }
 }
 
 /// A Gaussian mixture over [x, y].
@@ -97,6 +141,7 @@ impl TaskViews {
                         matrix: m.clone(),
                     },
                     label: c,
+                    shape: Shape::Gaussian,
                 }
             })
             .collect();
@@ -113,7 +158,16 @@ impl TaskViews {
 impl Mixture {
     /// Two noisy views x = z + e1, y = z + e2 of a latent z drawn from this mixture's x part,
     /// each e ~ N(0, noise^2 I): again a Gaussian mixture, with one component per component.
-    pub fn views(&self, noise: f64) -> Mixture {
+    /// `None` when a component's x margin is not Gaussian (a Student-t plus noise is not a
+    /// mixture of the families here).
+    pub fn views(&self, noise: f64) -> Option<Mixture> {
+        if self
+            .components
+            .iter()
+            .any(|c| matches!(c.shape, Shape::Student { .. }))
+        {
+            return None;
+        }
         let s2 = noise.powi(2);
         let comps = self
             .components
@@ -143,10 +197,11 @@ impl Mixture {
                         matrix: m,
                     },
                     label: c.label,
+                    shape: Shape::Gaussian,
                 }
             })
             .collect();
-        Mixture::new(comps, &self.weights)
+        Some(Mixture::new(comps, &self.weights))
     }
 
     pub fn new(components: Vec<Component>, weights: &[f64]) -> Self {
@@ -187,12 +242,12 @@ impl Mixture {
                 .map(|((c, g), w)| {
                     let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
                     let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
-                    let (_, qx, qy) = g.quad_forms(&cx, &cy);
-                    let (d, ld, q) = match side {
-                        LabelSide::X => (dx, g.ldx, qx),
-                        LabelSide::Y => (dy, g.ldy, qy),
-                    };
-                    w.ln() - 0.5 * (d as f64 * LN_2PI + ld + q)
+                    let (_, lx, ly) = c.shape.log_densities(g, &cx, &cy);
+                    w.ln()
+                        + match side {
+                            LabelSide::X => lx,
+                            LabelSide::Y => ly,
+                        }
                 })
                 .collect();
             let of_label: Vec<f64> = self
@@ -217,18 +272,18 @@ impl Mixture {
 
     /// ln p(x, y), ln p(x), ln p(y).
     fn log_densities(&self, x: &[f64], y: &[f64]) -> (f64, f64, f64) {
-        let (dx, dy) = (x.len(), y.len());
+        let dx = x.len();
         let mut j = Vec::with_capacity(self.weights.len());
         let mut mx = Vec::with_capacity(self.weights.len());
         let mut my = Vec::with_capacity(self.weights.len());
         for ((c, g), w) in self.components.iter().zip(&self.blocks).zip(&self.weights) {
             let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
             let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
-            let (q, qx, qy) = g.quad_forms(&cx, &cy);
+            let (lj, lx, ly) = c.shape.log_densities(g, &cx, &cy);
             let lw = w.ln();
-            j.push(lw - 0.5 * ((dx + dy) as f64 * LN_2PI + g.ld + q));
-            mx.push(lw - 0.5 * (dx as f64 * LN_2PI + g.ldx + qx));
-            my.push(lw - 0.5 * (dy as f64 * LN_2PI + g.ldy + qy));
+            j.push(lw + lj);
+            mx.push(lw + lx);
+            my.push(lw + ly);
         }
         (log_sum_exp(&j), log_sum_exp(&mx), log_sum_exp(&my))
     }
@@ -249,8 +304,23 @@ impl Mixture {
                 k += 1;
                 acc += self.weights[k];
             }
-            self.blocks[k].draw(rng, &mut z, &mut out, 1.0);
-            let m = &self.components[k].mean;
+            let c = &self.components[k];
+            match c.shape {
+                Shape::Gaussian => self.blocks[k].draw(rng, &mut z, &mut out, 1.0),
+                Shape::Student { dof } => {
+                    let chi = ChiSquared::new(dof).expect("dof > 0 is checked");
+                    let scale = 1.0 / (chi.sample(rng) / dof).sqrt();
+                    self.blocks[k].draw(rng, &mut z, &mut out, scale);
+                }
+                Shape::Product => {
+                    // x from one draw of the joint, y from a second, independent one.
+                    self.blocks[k].draw(rng, &mut z, &mut out, 1.0);
+                    let x_part = out[..dx].to_vec();
+                    self.blocks[k].draw(rng, &mut z, &mut out, 1.0);
+                    out[..dx].copy_from_slice(&x_part);
+                }
+            }
+            let m = &c.mean;
             x.extend(out[..dx].iter().zip(&m[..dx]).map(|(a, b)| a + b));
             y.extend(out[dx..].iter().zip(&m[dx..]).map(|(a, b)| a + b));
             labels.push(self.components[k].label);

@@ -23,11 +23,16 @@ impl Student {
             + (nu + k) / 2.0 * (digamma((nu + k) / 2.0) - digamma(nu / 2.0))
     }
 
-    /// The log normalising constant of a k-dimensional t density (without the determinant).
     fn log_c(&self, k: usize) -> f64 {
-        let (nu, k) = (self.nu, k as f64);
-        ln_gamma((nu + k) / 2.0) - ln_gamma(nu / 2.0) - k / 2.0 * (nu * std::f64::consts::PI).ln()
+        log_c(self.nu, k)
     }
+}
+
+/// The log normalising constant of a k-dimensional t density with nu degrees of freedom
+/// (without the determinant of the dispersion).
+pub(super) fn log_c(nu: f64, k: usize) -> f64 {
+    let k = k as f64;
+    ln_gamma((nu + k) / 2.0) - ln_gamma(nu / 2.0) - k / 2.0 * (nu * std::f64::consts::PI).ln()
 }
 
 impl Distribution for Student {

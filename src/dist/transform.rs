@@ -35,6 +35,16 @@ pub enum Map {
         mean_a: f64,
         mean_b: f64,
     },
+    /// bmi's waves (Czyz et al. 2023, "the mixtures and the neural critics"): a shear
+    /// v0 + amplitude sin(frequency v1) of the first coordinate along the second, then
+    /// scale[i] v_i + shift[i] on the first two coordinates; the rest pass through. The shear
+    /// has Jacobian 1 and the affine part is invertible for non-zero scales.
+    Waves {
+        amplitude: f64,
+        frequency: f64,
+        scale: [f64; 2],
+        shift: [f64; 2],
+    },
 }
 
 /// The lower tail F(v) or the upper tail 1 - F(v) of the two-component mixture, each computed
@@ -145,6 +155,16 @@ impl Map {
                 mean_a,
                 mean_b,
             } => out.extend(v.iter().map(|&t| bimodal(t, weight, mean_a, mean_b))),
+            Map::Waves {
+                amplitude,
+                frequency,
+                scale,
+                shift,
+            } => {
+                out.push(scale[0] * (v[0] + amplitude * (frequency * v[1]).sin()) + shift[0]);
+                out.push(scale[1] * v[1] + shift[1]);
+                out.extend_from_slice(&v[2..]);
+            }
         }
     }
 
@@ -201,6 +221,18 @@ impl Map {
                 .iter()
                 .map(|&s| ok(bimodal_inverse(s, weight, mean_a, mean_b)))
                 .collect(),
+            Map::Waves {
+                amplitude,
+                frequency,
+                scale,
+                shift,
+            } => {
+                let v1 = ok((v[1] - shift[1]) / scale[1])?;
+                let v0 = ok((v[0] - shift[0]) / scale[0] - amplitude * (frequency * v1).sin())?;
+                let mut out = vec![v0, v1];
+                out.extend_from_slice(&v[2..]);
+                Some(out)
+            }
         }
     }
 }

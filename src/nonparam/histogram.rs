@@ -1,5 +1,6 @@
-//! The plug-in histogram estimator: equal-width bins per coordinate over the sample's range,
-//! MI of the empirical joint distribution of the bin indices. Only for very low dimension.
+//! The plug-in histogram estimator: equal-width bins per coordinate over the sample's range
+//! (`bins_x` for each coordinate of x, `bins_y` for each of y, as in bmi), MI of the empirical
+//! joint distribution of the bin indices. Only for very low dimension.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,8 @@ use crate::dist::Sample;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Histogram {
-    pub bins: usize,
+    pub bins_x: usize,
+    pub bins_y: usize,
 }
 
 /// Bin index of each row (all coordinates combined).
@@ -46,8 +48,8 @@ impl Estimator for Histogram {
 
     fn estimate(&self, s: &Sample) -> f64 {
         let n = s.n;
-        let cx = cells(&s.x, n, s.dim_x, self.bins);
-        let cy = cells(&s.y, n, s.dim_y, self.bins);
+        let cx = cells(&s.x, n, s.dim_x, self.bins_x);
+        let cy = cells(&s.y, n, s.dim_y, self.bins_y);
         let mut pj: BTreeMap<(&[usize], &[usize]), f64> = BTreeMap::new();
         let mut px: BTreeMap<&[usize], f64> = BTreeMap::new();
         let mut py: BTreeMap<&[usize], f64> = BTreeMap::new();
@@ -76,11 +78,45 @@ mod tests {
     fn deterministic_and_near_the_truth() {
         let d = Bsc { p: 0.1 };
         let s = d.sample(4000, &mut crate::dist::stream(3, 0, "test"));
-        let h = Histogram { bins: 2 };
+        let h = Histogram {
+            bins_x: 2,
+            bins_y: 2,
+        };
         let first = h.estimate(&s);
         for _ in 0..20 {
             assert_eq!(h.estimate(&s).to_bits(), first.to_bits());
         }
         assert!((first - d.truth().value).abs() < 0.02, "{first}");
+    }
+
+    /// Different bins for x and y against a table counted by hand: x in [0, 1] into 2 bins,
+    /// y in [0, 3] into 3. The cells of the six points are (0,0) (0,0) (0,1) (1,1) (1,2) (1,2),
+    /// so I = sum p ln(p / (px py)) = 2 [2/6 ln((2/6) / (3/6 2/6))] + 2 [1/6 ln((1/6) / (3/6 2/6))].
+    #[test]
+    fn bins_per_variable_against_a_hand_count() {
+        let s = Sample {
+            n: 6,
+            dim_x: 1,
+            dim_y: 1,
+            x: vec![0.0, 0.1, 0.4, 0.6, 0.9, 1.0],
+            y: vec![0.0, 0.5, 1.5, 1.2, 2.5, 3.0],
+        };
+        let h = Histogram {
+            bins_x: 2,
+            bins_y: 3,
+        };
+        let (a, b): (f64, f64) = (2.0 / 6.0, 1.0 / 6.0);
+        let want = 2.0 * a * (a / (0.5 * a)).ln() + 2.0 * b * (b / (0.5 * a)).ln();
+        assert!(
+            (h.estimate(&s) - want).abs() < 1e-12,
+            "{} vs {want}",
+            h.estimate(&s)
+        );
+        // With one bin for y the variables carry no information about each other.
+        let flat = Histogram {
+            bins_x: 2,
+            bins_y: 1,
+        };
+        assert_eq!(flat.estimate(&s), 0.0);
     }
 }
