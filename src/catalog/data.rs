@@ -12,6 +12,7 @@ use crate::dist::combine::Pair;
 use crate::dist::discrete_copy::DiscreteCopy;
 use crate::dist::gaussian::Gaussian;
 use crate::dist::independent::Independent;
+use crate::dist::marginal::{MarginalCdf, Target};
 use crate::dist::multinormal::{Covariance, GaussianBlocks};
 use crate::dist::staircase::Staircase;
 use crate::dist::student::Student;
@@ -471,6 +472,63 @@ pub static PROJECT: Entry = Entry::constructor(
         })
     },
 );
+
+typed_params! {
+    pub struct FittedArgs {
+        data: DataRef = Default::Required, Range::ANY, "the distribution to transform";
+        on: String = Default::Sym("both"), Range::ANY, "which variable to transform",
+            as Ty::Choice(&["x", "y", "both"]);
+        quantiles: usize = Default::Num(100.0), Range::between(2.0, 100_000.0),
+            "knots of each fitted CDF (bmi's n_quantiles)";
+        reference: usize = Default::Num(10_000.0), Range::between(10.0, 10_000_000.0),
+            "draws the CDFs are fitted on (once, from a fixed stream)";
+        seed: usize = Default::Num(0.0), Range::between(0.0, 1e9),
+            "which reference sample (the same seed, the same map)";
+    }
+}
+
+pub static UNIFORMISE: Entry = Entry::constructor(
+    "uniformise",
+    Kind::Data,
+    "each coordinate through its CDF fitted on a reference sample (bmi's uniformise task): margins close to uniform on (0, 1); piecewise linear between quantiles with exponential tails, a bijection, so MI unchanged",
+    FittedArgs::PARAMS,
+    |args| fitted(FittedArgs::read(args)?, Target::Uniform),
+);
+
+pub static GAUSSIANISE: Entry = Entry::constructor(
+    "gaussianise",
+    Kind::Data,
+    "each coordinate through Phi^-1 of its CDF fitted on a reference sample (bmi's gaussianise task): margins close to N(0, 1); a bijection, so MI unchanged",
+    FittedArgs::PARAMS,
+    |args| fitted(FittedArgs::read(args)?, Target::Normal),
+);
+
+/// `uniformise` or `gaussianise`: the CDFs of the side(s) `on` names, fitted on `reference`
+/// draws of the base from a stream of `seed`.
+fn fitted(a: FittedArgs, target: Target) -> Result<Value, ParamError> {
+    let mut rng = crate::dist::stream(a.seed as u64, 0, "fitted-margins");
+    let s = a.data.dist.sample(a.reference, &mut rng);
+    let side = |applies: bool, rows: &[f64], d: usize| -> Result<Side, ParamError> {
+        if !applies {
+            return Ok(Side::Same);
+        }
+        MarginalCdf::fit(rows, d, a.quantiles, target)
+            .map(|m| Side::Fitted(Arc::new(m)))
+            .ok_or_else(|| {
+                ParamError::new(
+                    ParamErrorKind::Conflict,
+                    "data",
+                    "a coordinate takes fewer than two distinct values in the reference sample, so it has no CDF to fit",
+                )
+                .help("fitted margins are for continuous coordinates")
+            })
+    };
+    value(Transformed {
+        x: side(a.on != "y", &s.x, s.dim_x)?,
+        y: side(a.on != "x", &s.y, s.dim_y)?,
+        base: a.data,
+    })
+}
 
 /// `base` with a fixed random linear map on the side(s) `on` names: `make(d, rng)` draws the
 /// map for a side d wide from a stream of `seed` (its own per side), `None` when the draw is

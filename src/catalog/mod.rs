@@ -47,6 +47,8 @@ pub static ENTRIES: &[&Entry] = &[
     &data::RESCALE,
     &data::BIMODAL,
     &data::WAVES,
+    &data::UNIFORMISE,
+    &data::GAUSSIANISE,
     &covariance::WAVE_MIXTURE,
     &data::PROJECT,
     &data::ROTATE,

@@ -11,6 +11,7 @@ pub mod gaussian;
 pub mod independent;
 pub(crate) mod linalg;
 pub mod loaded;
+pub mod marginal;
 pub mod mixed;
 pub mod mixture;
 pub mod multinormal;

@@ -251,6 +251,9 @@ pub enum Side {
     Appended(Map),
     /// `A v` for a fixed random matrix A of full column rank into a wider space (`project`).
     Projected(std::sync::Arc<Projection>),
+    /// Each coordinate through its CDF fitted on a reference sample (`uniformise`,
+    /// `gaussianise`).
+    Fitted(std::sync::Arc<super::marginal::MarginalCdf>),
 }
 
 /// A fixed linear map from d to `out` >= d coordinates with full column rank, and its left
@@ -351,7 +354,7 @@ impl Side {
     /// The width of a side whose base width is `d`.
     pub fn out_dim(&self, d: usize) -> usize {
         match self {
-            Side::Same => d,
+            Side::Same | Side::Fitted(_) => d,
             Side::Mapped(m) => m.out_dim(d),
             Side::Duplicated => 2 * d,
             Side::Appended(m) => d + m.out_dim(d),
@@ -364,6 +367,13 @@ impl Side {
         match self {
             Side::Same => v,
             Side::Mapped(m) => map_rows(&v, d, m),
+            Side::Fitted(f) => {
+                let mut out = Vec::with_capacity(v.len());
+                for row in v.chunks(d) {
+                    f.forward_into(row, &mut out);
+                }
+                out
+            }
             Side::Projected(p) => {
                 let mut out = Vec::with_capacity(v.len() / d.max(1) * p.out);
                 for row in v.chunks(d) {
@@ -391,6 +401,7 @@ impl Side {
             Side::Same => Some(row.to_vec()),
             Side::Mapped(m) => m.inverse(row),
             Side::Projected(p) => Some(p.invert(row)),
+            Side::Fitted(f) => f.inverse(row),
             Side::Duplicated | Side::Appended(_) => Some(row[..d].to_vec()),
         }
     }
