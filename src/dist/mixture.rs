@@ -10,7 +10,7 @@ use rand::RngExt as _;
 use rand_distr::{ChiSquared, Distribution as _};
 
 use super::multinormal::{Covariance, GaussianBlocks};
-use super::{Distribution, LabelSide, Rng, Sample, Truth};
+use super::{Distribution, FormDensity, LabelSide, MixtureTerm, QuadraticPmi, Rng, Sample, Truth};
 
 /// Draws behind a Monte Carlo ground truth; the standard error is typically 1e-3 to 5e-3 nats.
 pub const MC_SAMPLES: usize = 200_000;
@@ -39,28 +39,30 @@ pub enum Shape {
 }
 
 impl Shape {
-    /// ln p(x, y), ln p(x), ln p(y) of a component with these blocks, at centred x and y.
-    fn log_densities(&self, g: &GaussianBlocks, cx: &[f64], cy: &[f64]) -> (f64, f64, f64) {
-        let (dx, dy) = (cx.len(), cy.len());
-        let (q, qx, qy) = g.quad_forms(cx, cy);
-        let gauss = |d: usize, ld: f64, q: f64| -0.5 * (d as f64 * LN_2PI + ld + q);
+    /// The joint's and the margins' log densities as functions of the quadratic forms, for a
+    /// component with these blocks (`None` for the joint of a product component).
+    fn form_densities(
+        &self,
+        g: &GaussianBlocks,
+    ) -> (Option<FormDensity>, FormDensity, FormDensity) {
+        let (dx, dy) = (g.dim_x, g.dim_y);
+        let gauss = |d: usize, ld: f64| FormDensity::Gaussian {
+            c: -0.5 * (d as f64 * LN_2PI + ld),
+        };
         match *self {
             Shape::Gaussian => (
-                gauss(dx + dy, g.ld, q),
-                gauss(dx, g.ldx, qx),
-                gauss(dy, g.ldy, qy),
+                Some(gauss(dx + dy, g.ld)),
+                gauss(dx, g.ldx),
+                gauss(dy, g.ldy),
             ),
-            Shape::Product => {
-                let (lx, ly) = (gauss(dx, g.ldx, qx), gauss(dy, g.ldy, qy));
-                (lx + ly, lx, ly)
-            }
+            Shape::Product => (None, gauss(dx, g.ldx), gauss(dy, g.ldy)),
             Shape::Student { dof } => {
-                let t = |d: usize, ld: f64, q: f64| {
-                    super::student::log_c(dof, d)
-                        - 0.5 * ld
-                        - (dof + d as f64) / 2.0 * (1.0 + q / dof).ln()
+                let t = |k: usize, ld: f64| FormDensity::Student {
+                    c: super::student::log_c(dof, k) - 0.5 * ld,
+                    nu: dof,
+                    k,
                 };
-                (t(dx + dy, g.ld, q), t(dx, g.ldx, qx), t(dy, g.ldy, qy))
+                (Some(t(dx + dy, g.ld)), t(dx, g.ldx), t(dy, g.ldy))
             }
         }
     }
@@ -72,6 +74,9 @@ pub struct Mixture {
     pub components: Vec<Component>,
     pub weights: Vec<f64>,
     blocks: Vec<GaussianBlocks>,
+    /// Per component: the joint's (`None` for a product) and the margins' log densities as
+    /// functions of the quadratic forms.
+    densities: Vec<(Option<FormDensity>, FormDensity, FormDensity)>,
     truth: OnceLock<Truth>,
     /// I(x; label) and I(y; label), computed on first use.
     label_truths: [OnceLock<Truth>; 2],
@@ -206,14 +211,20 @@ impl Mixture {
 
     pub fn new(components: Vec<Component>, weights: &[f64]) -> Self {
         let total: f64 = weights.iter().sum();
-        let blocks = components
+        let blocks: Vec<GaussianBlocks> = components
             .iter()
             .map(|c| GaussianBlocks::new(&c.cov).expect("component covariances are checked"))
+            .collect();
+        let densities = components
+            .iter()
+            .zip(&blocks)
+            .map(|(c, g)| c.shape.form_densities(g))
             .collect();
         Mixture {
             weights: weights.iter().map(|w| w / total).collect(),
             components,
             blocks,
+            densities,
             truth: OnceLock::new(),
             label_truths: [OnceLock::new(), OnceLock::new()],
         }
@@ -237,12 +248,10 @@ impl Mixture {
             let logs: Vec<f64> = self
                 .components
                 .iter()
-                .zip(&self.blocks)
+                .enumerate()
                 .zip(&self.weights)
-                .map(|((c, g), w)| {
-                    let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
-                    let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
-                    let (_, lx, ly) = c.shape.log_densities(g, &cx, &cy);
+                .map(|((k, _), w)| {
+                    let (_, lx, ly) = self.component_logs(k, x, y);
                     w.ln()
                         + match side {
                             LabelSide::X => lx,
@@ -270,16 +279,25 @@ impl Mixture {
         }
     }
 
+    /// Component k's ln p_k(x, y), ln p_k(x), ln p_k(y).
+    fn component_logs(&self, k: usize, x: &[f64], y: &[f64]) -> (f64, f64, f64) {
+        let (c, g) = (&self.components[k], &self.blocks[k]);
+        let dx = x.len();
+        let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
+        let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
+        let (q, qx, qy) = g.quad_forms(&cx, &cy);
+        let (joint, fx, fy) = &self.densities[k];
+        let (lx, ly) = (fx.at(qx), fy.at(qy));
+        (joint.map_or(lx + ly, |f| f.at(q)), lx, ly)
+    }
+
     /// ln p(x, y), ln p(x), ln p(y).
     fn log_densities(&self, x: &[f64], y: &[f64]) -> (f64, f64, f64) {
-        let dx = x.len();
         let mut j = Vec::with_capacity(self.weights.len());
         let mut mx = Vec::with_capacity(self.weights.len());
         let mut my = Vec::with_capacity(self.weights.len());
-        for ((c, g), w) in self.components.iter().zip(&self.blocks).zip(&self.weights) {
-            let cx: Vec<f64> = x.iter().zip(&c.mean[..dx]).map(|(a, m)| a - m).collect();
-            let cy: Vec<f64> = y.iter().zip(&c.mean[dx..]).map(|(a, m)| a - m).collect();
-            let (lj, lx, ly) = c.shape.log_densities(g, &cx, &cy);
+        for (k, w) in self.weights.iter().enumerate() {
+            let (lj, lx, ly) = self.component_logs(k, x, y);
             let lw = w.ln();
             j.push(lw + lj);
             mx.push(lw + lx);
@@ -385,6 +403,29 @@ impl Distribution for Mixture {
     fn pointwise_mi(&self, x: &[f64], y: &[f64]) -> Option<f64> {
         let (j, px, py) = self.log_densities(x, y);
         Some(j - px - py)
+    }
+
+    fn quadratic_pmi(&self) -> Option<QuadraticPmi> {
+        let dx = self.dim_x();
+        let terms = self
+            .components
+            .iter()
+            .zip(&self.blocks)
+            .zip(&self.weights)
+            .map(|((c, g), w)| {
+                let (joint, x, y) = c.shape.form_densities(g);
+                Some(MixtureTerm {
+                    log_weight: w.ln(),
+                    mean_x: c.mean[..dx].to_vec(),
+                    mean_y: c.mean[dx..].to_vec(),
+                    forms: g.forms()?,
+                    joint,
+                    x,
+                    y,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(QuadraticPmi::Mixture(terms))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

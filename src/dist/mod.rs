@@ -90,6 +90,41 @@ pub enum QuadraticPmi {
         c: f64,
         nu: f64,
     },
+    /// A mixture: ln p(x, y) - ln p(x) - ln p(y), each a log-sum-exp over the components of
+    /// ln w_k plus a component log density that is a function of its own quadratic forms.
+    Mixture(Vec<MixtureTerm>),
+}
+
+/// A log density as a function of a quadratic form q (of the centred point, over `k`
+/// coordinates).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FormDensity {
+    /// c - q / 2.
+    Gaussian { c: f64 },
+    /// c - (nu + k) / 2 ln(1 + q / nu).
+    Student { c: f64, nu: f64, k: usize },
+}
+
+impl FormDensity {
+    pub fn at(&self, q: f64) -> f64 {
+        match *self {
+            FormDensity::Gaussian { c } => c - 0.5 * q,
+            FormDensity::Student { c, nu, k } => c - (nu + k as f64) / 2.0 * (q / nu).ln_1p(),
+        }
+    }
+}
+
+/// One mixture component for the oracle's matrix path: its weight, mean, forms, and the
+/// densities of the joint (`None`: the product of the two margins) and of each margin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MixtureTerm {
+    pub log_weight: f64,
+    pub mean_x: Vec<f64>,
+    pub mean_y: Vec<f64>,
+    pub forms: QuadraticForms,
+    pub joint: Option<FormDensity>,
+    pub x: FormDensity,
+    pub y: FormDensity,
 }
 
 /// Which variable a label's mutual information is with.

@@ -712,45 +712,86 @@ impl Critic {
     }
 }
 
-/// The oracle's K x K scores (rows y_i, columns x_j) from the quadratic forms of an elliptical
-/// family, in f64 matrix products: q_z as a K x K matrix, q_x one per column, q_y one per row.
+/// The oracle's K x K scores (rows y_i, columns x_j) from quadratic forms, in f64 matrix
+/// products: q_z as a K x K matrix, q_x one per column, q_y one per row. A mixture adds up its
+/// components' densities with a running log-sum-exp over K x K matrices.
 fn quadratic_scores(
     q: &crate::dist::QuadraticPmi,
     shift: f64,
     x: &Tensor,
     y: &Tensor,
 ) -> Result<Tensor> {
-    use crate::dist::QuadraticPmi;
+    use crate::dist::{FormDensity, QuadraticForms, QuadraticPmi};
     use candle_core::DType;
     let (x, y) = (x.to_dtype(DType::F64)?, y.to_dtype(DType::F64)?);
     let (dx, dy) = (x.dim(1)?, y.dim(1)?);
-    let dev = x.device();
-    let (QuadraticPmi::Gaussian { forms, .. } | QuadraticPmi::Student { forms, .. }) = q;
-    let m = |v: &[f64], r: usize, c: usize| Tensor::from_slice(v, (r, c), dev);
+    let dev = x.device().clone();
+    let m = |v: &[f64], r: usize, c: usize| Tensor::from_slice(v, (r, c), &dev);
     // v^T M v for each row v of `rows`.
     let form = |rows: &Tensor, mat: Tensor| (rows.matmul(&mat)? * rows)?.sum(D::Minus1);
-    let qzx = form(&x, m(&forms.pxx, dx, dx)?)?.unsqueeze(0)?; // 1 x K (columns)
-    let qzy = form(&y, m(&forms.pyy, dy, dy)?)?.unsqueeze(1)?; // K x 1 (rows)
-    let cross = y.matmul(&m(&forms.pxy, dx, dy)?.t()?)?.matmul(&x.t()?)?; // y_i^T P_yx x_j
-    let qz = (cross * 2.0)?.broadcast_add(&qzx)?.broadcast_add(&qzy)?;
-    let qx = form(&x, m(&forms.sxx_inv, dx, dx)?)?.unsqueeze(0)?;
-    let qy = form(&y, m(&forms.syy_inv, dy, dy)?)?.unsqueeze(1)?;
+    // q_z (K x K), q_x (1 x K), q_y (K x 1) of rows x and y.
+    let forms_of = |f: &QuadraticForms, x: &Tensor, y: &Tensor| -> Result<[Tensor; 3]> {
+        let qzx = form(x, m(&f.pxx, dx, dx)?)?.unsqueeze(0)?;
+        let qzy = form(y, m(&f.pyy, dy, dy)?)?.unsqueeze(1)?;
+        let cross = y.matmul(&m(&f.pxy, dx, dy)?.t()?)?.matmul(&x.t()?)?; // y_i^T P_yx x_j
+        let qz = (cross * 2.0)?.broadcast_add(&qzx)?.broadcast_add(&qzy)?;
+        let qx = form(x, m(&f.sxx_inv, dx, dx)?)?.unsqueeze(0)?;
+        let qy = form(y, m(&f.syy_inv, dy, dy)?)?.unsqueeze(1)?;
+        Ok([qz, qx, qy])
+    };
+    let density = |f: &FormDensity, q: &Tensor| -> Result<Tensor> {
+        match *f {
+            FormDensity::Gaussian { c } => q.affine(-0.5, c),
+            FormDensity::Student { c, nu, k } => q
+                .affine(1.0 / nu, 1.0)?
+                .log()?
+                .affine(-(nu + k as f64) / 2.0, c),
+        }
+    };
     let s = match q {
-        QuadraticPmi::Gaussian { c, .. } => qz
-            .broadcast_sub(&qx)?
-            .broadcast_sub(&qy)?
-            .affine(-0.5, c + shift)?,
-        QuadraticPmi::Student { c, nu, .. } => {
+        QuadraticPmi::Gaussian { forms, c } => {
+            let [qz, qx, qy] = forms_of(forms, &x, &y)?;
+            qz.broadcast_sub(&qx)?
+                .broadcast_sub(&qy)?
+                .affine(-0.5, c + shift)?
+        }
+        QuadraticPmi::Student { forms, c, nu } => {
             // -(nu + k)/2 ln(1 + q/nu) for a form over k coordinates.
-            let tail = |q: &Tensor, k: usize| -> Result<Tensor> {
-                q.affine(1.0 / nu, 1.0)?
-                    .log()?
-                    .affine(-(nu + k as f64) / 2.0, 0.0)
-            };
+            let tail =
+                |q: &Tensor, k: usize| density(&FormDensity::Student { c: 0.0, nu: *nu, k }, q);
+            let [qz, qx, qy] = forms_of(forms, &x, &y)?;
             tail(&qz, dx + dy)?
                 .broadcast_sub(&tail(&qx, dx)?)?
                 .broadcast_sub(&tail(&qy, dy)?)?
                 .affine(1.0, c + shift)?
+        }
+        QuadraticPmi::Mixture(terms) => {
+            // ln(e^a + e^b), elementwise (a and b broadcast to one shape).
+            let lse = |a: Option<Tensor>, b: Tensor| -> Result<Tensor> {
+                let Some(a) = a else { return Ok(b) };
+                let hi = a.maximum(&b)?;
+                let sum = (a.broadcast_sub(&hi)?.exp()? + b.broadcast_sub(&hi)?.exp()?)?;
+                hi + sum.log()?
+            };
+            let (mut joint, mut px, mut py) = (None, None, None);
+            for t in terms {
+                let cx = x.broadcast_sub(&m(&t.mean_x, 1, dx)?)?;
+                let cy = y.broadcast_sub(&m(&t.mean_y, 1, dy)?)?;
+                let [qz, qx, qy] = forms_of(&t.forms, &cx, &cy)?;
+                let lx = (density(&t.x, &qx)? + t.log_weight)?;
+                let ly = (density(&t.y, &qy)? + t.log_weight)?;
+                let lj = match &t.joint {
+                    Some(f) => (density(f, &qz)? + t.log_weight)?,
+                    None => (lx.broadcast_add(&ly)? - t.log_weight)?,
+                };
+                joint = Some(lse(joint, lj)?);
+                px = Some(lse(px, lx)?);
+                py = Some(lse(py, ly)?);
+            }
+            let (Some(joint), Some(px), Some(py)) = (joint, px, py) else {
+                candle_core::bail!("a mixture without components");
+            };
+            (joint.broadcast_sub(&px)?.broadcast_sub(&py)? + shift)?
         }
     };
     s.to_dtype(DType::F32)
@@ -770,11 +811,12 @@ mod tests {
         })
     }
 
-    /// The oracle's matrix path (elliptical families) gives the pair-by-pair pointwise MI, for
-    /// the correlated Gaussian, and for a multinormal and a Student-t with x 2 and y 3 wide and
-    /// correlations inside and across the blocks.
+    /// The oracle's matrix path gives the pair-by-pair pointwise MI, for the correlated
+    /// Gaussian, a multinormal and a Student-t with x 2 and y 3 wide and correlations inside
+    /// and across the blocks, and a mixture of a Gaussian, a Student-t and a product component.
     #[test]
     fn quadratic_oracle_scores_equal_the_pairwise_ones() {
+        use crate::dist::mixture::{Component, Mixture, Shape};
         use crate::dist::multinormal::{Covariance, GaussianBlocks, MultiNormal};
         use crate::dist::{gaussian::Gaussian, Distribution};
         use std::sync::Arc;
@@ -802,6 +844,22 @@ mod tests {
                 g: GaussianBlocks::new(&cov).unwrap(),
                 nu: 2.5,
             }),
+            // One component of each family, with different means.
+            Arc::new(Mixture::new(
+                [Shape::Gaussian, Shape::Student { dof: 3.0 }, Shape::Product]
+                    .into_iter()
+                    .enumerate()
+                    .map(|(k, shape)| Component {
+                        mean: (0..5)
+                            .map(|i| (k as f64 - 1.0) * (1.0 + 0.3 * i as f64))
+                            .collect(),
+                        cov: cov.clone(),
+                        label: 0,
+                        shape,
+                    })
+                    .collect(),
+                &[0.5, 0.3, 0.2],
+            )),
         ];
         for d in dists {
             let mut rng = crate::dist::stream(0, 0, "test");
