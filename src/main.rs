@@ -85,9 +85,53 @@ struct RunOpts {
     /// Percentile-bootstrap intervals with N replicates instead of Student t (small or skewed samples).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..))]
     bootstrap: Option<u64>,
-    /// Write the full report (per-seed values, intervals, traces) as JSON.
+    /// Write the full report (per-seed values, intervals, traces) as JSON
+    /// (docs/report-schema.md).
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write an audit report in Markdown (a summary table, then each claim's evidence).
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Write JUnit XML: one test case per claim, failed when it missed its expectation.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Run only the claims whose title contains PATTERN (ignoring case), and only the runs
+    /// they need.
+    #[arg(short = 'k', value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Print only the summary table and the result line (no per-job lines, no details).
+    #[arg(short, long, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print the details of every claim, not only of those that missed their expectation.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+impl RunOpts {
+    /// The report files asked for, with what writes each.
+    fn outputs(&self) -> Vec<(&Path, report::Format)> {
+        [
+            (&self.json, report::Format::Json),
+            (&self.markdown, report::Format::Markdown),
+            (&self.junit, report::Format::Junit),
+        ]
+        .into_iter()
+        .filter_map(|(p, f)| p.as_deref().map(|p| (p, f)))
+        .collect()
+    }
+
+    fn terminal(&self) -> report::Terminal {
+        report::Terminal {
+            detail: if self.quiet {
+                report::Detail::Summary
+            } else if self.verbose {
+                report::Detail::All
+            } else {
+                report::Detail::Failures
+            },
+            colour: report::colour_wanted(),
+        }
+    }
 }
 
 /// A count that must be at least 1 (`--seeds`, `--jobs`).
@@ -251,20 +295,20 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         seeds: opts.seeds.map(|s| s as usize),
         quick: opts.quick,
         jobs,
-        progress: true,
+        progress: !opts.quiet,
         cancel: Default::default(),
     })
 }
 
-/// Refuses an unwritable --json path before any training starts (creating nothing there).
+/// Refuses an unwritable report path before any training starts (creating nothing there).
 fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
-    let Some(path) = &opts.json else {
-        return Ok(());
-    };
-    report::check_writable(path).map_err(|e| {
-        print_reports(&[write_error(path, &e)]);
-        ExitCode::from(2)
-    })
+    for (path, _) in opts.outputs() {
+        report::check_writable(path).map_err(|e| {
+            print_reports(&[write_error(path, &e)]);
+            ExitCode::from(2)
+        })?;
+    }
+    Ok(())
 }
 
 /// `mica::io::write`, pointing at the path on the command line.
@@ -285,8 +329,8 @@ fn write_error(path: &Path, e: &std::io::Error) -> miette::Report {
 /// full disk) is a coded input error, and the summary is still printed.
 fn finish(reports: &[Report], opts: &RunOpts, input_error: bool) -> ExitCode {
     let mut write_failed = false;
-    if let Some(path) = &opts.json {
-        if let Err(e) = report::write_json(reports, path) {
+    for (path, format) in opts.outputs() {
+        if let Err(e) = report::write(reports, format, path) {
             print_reports(&[write_error(path, &e)]);
             write_failed = true;
         }
@@ -316,10 +360,17 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
     if loaded.iter().any(|l| l.is_none()) {
         return ExitCode::from(2);
     }
+    let loaded = match select_claims(loaded.into_iter().flatten().collect(), opts) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     stop_on_signals(&exec.cancel);
+    let terminal = opts.terminal();
     let mut reports = Vec::new();
-    for (src, program) in loaded.into_iter().flatten() {
-        eprintln!("running {} ...", src.name);
+    for (src, program) in loaded {
+        if !opts.quiet {
+            eprintln!("running {} ...", src.name);
+        }
         let settings = mica::verdicts::Settings {
             bootstrap: opts.bootstrap.map(|b| b as usize),
             ..Default::default()
@@ -328,11 +379,41 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
         if exec.cancel.is_cancelled() {
             return interrupted(&reports, &r);
         }
-        print!("{}", report::render_terminal(&r));
+        print!("{}", report::render_terminal(&r, &terminal));
         println!();
         reports.push(r);
     }
     finish(&reports, opts, false)
+}
+
+/// With `-k PATTERN`, each file keeps only the claims whose title contains the pattern
+/// (ignoring case) and the estimates they read; files left without claims are skipped, and a
+/// pattern that matches nothing anywhere is an input error.
+fn select_claims(
+    loaded: Vec<(Source, mica::ir::Program)>,
+    opts: &RunOpts,
+) -> Result<Vec<(Source, mica::ir::Program)>, ExitCode> {
+    let Some(pattern) = &opts.filter else {
+        return Ok(loaded);
+    };
+    let needle = pattern.to_lowercase();
+    let total: usize = loaded.iter().map(|(_, p)| p.claims.len()).sum();
+    let kept: Vec<_> = loaded
+        .into_iter()
+        .map(|(src, p)| {
+            let p = p.retain_claims(|c| c.title.to_lowercase().contains(&needle));
+            (src, p)
+        })
+        .filter(|(_, p)| !p.claims.is_empty())
+        .collect();
+    if kept.is_empty() {
+        print_reports(&[miette::Report::new(IoError::NoClaimMatches {
+            pattern: pattern.clone(),
+            claims: total,
+        })]);
+        return Err(ExitCode::from(2));
+    }
+    Ok(kept)
 }
 
 /// SIGINT and SIGTERM stop the run: no job starts after the first, training stops at its

@@ -157,6 +157,12 @@ pub enum IoError {
         help("a suite folder holds files ending in .mica")
     )]
     EmptySuite { path: String },
+    #[error("no claim title contains `{pattern}` (of {claims} claims)")]
+    #[diagnostic(
+        code(mica::cli::no_claim_matches),
+        help("-k keeps the claims whose title contains the pattern, ignoring case; `mica check -v FILE` lists nothing to match against, so look at the `claim \"...\"` lines of the file")
+    )]
+    NoClaimMatches { pattern: String, claims: usize },
 }
 
 /// An output path that cannot be written, pointed at on the command line.

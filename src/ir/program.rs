@@ -58,6 +58,91 @@ impl Program {
             .map(|s| s.as_str())
             .collect()
     }
+
+    /// The program with only the claims `keep` accepts, and only the estimates and probes
+    /// they read (renumbered), so that running it trains only the runs those need (`-k`).
+    pub fn retain_claims(&self, keep: impl Fn(&ClaimSpec) -> bool) -> Program {
+        let mut claims: Vec<ClaimSpec> = self.claims.iter().filter(|c| keep(c)).cloned().collect();
+        let (mut estimates, mut probes) = (Vec::new(), Vec::new());
+        // Old index -> new index, in order of first use.
+        let (mut est_map, mut probe_map) = (IndexMap::new(), IndexMap::new());
+        for c in &mut claims {
+            c.prop.for_each_quantity_mut(&mut |q| match q {
+                Quantity::Estimate(i) => {
+                    let next = est_map.len();
+                    let new = *est_map.entry(*i).or_insert_with(|| {
+                        estimates.push(self.estimates[*i].clone());
+                        next
+                    });
+                    *i = new;
+                }
+                Quantity::Probe(i) => {
+                    let next = probe_map.len();
+                    let new = *probe_map.entry(*i).or_insert_with(|| {
+                        probes.push(self.probes[*i].clone());
+                        next
+                    });
+                    *i = new;
+                }
+                _ => {}
+            });
+        }
+        Program {
+            data: self.data.clone(),
+            runs: self.runs.clone(),
+            estimates,
+            probes,
+            claims,
+        }
+    }
+}
+
+impl Prop {
+    /// Calls `f` on every quantity in the proposition, leaves and inner nodes alike (each
+    /// node before its children).
+    pub fn for_each_quantity_mut(&mut self, f: &mut impl FnMut(&mut Quantity)) {
+        match self {
+            Prop::Compare(c) => {
+                c.lhs.for_each_mut(f);
+                c.rhs.for_each_mut(f);
+            }
+            Prop::All { parts, .. } | Prop::Any { parts, .. } => {
+                for (_, p) in parts {
+                    p.for_each_quantity_mut(f);
+                }
+            }
+        }
+    }
+}
+
+impl Quantity {
+    /// Calls `f` on this quantity and every quantity inside it, parents first.
+    pub fn for_each_mut(&mut self, f: &mut impl FnMut(&mut Quantity)) {
+        f(self);
+        match self {
+            Quantity::Const(_)
+            | Quantity::Truth(..)
+            | Quantity::Estimate(_)
+            | Quantity::Probe(_) => {}
+            Quantity::Neg(q) | Quantity::SeedSd(q) => q.for_each_mut(f),
+            Quantity::Bin(_, a, b) => {
+                a.for_each_mut(f);
+                b.for_each_mut(f);
+            }
+            Quantity::Func(_, args) | Quantity::Aggregate(_, args) => {
+                for a in args {
+                    a.for_each_mut(f);
+                }
+            }
+            Quantity::Statistic(_, a, b) => {
+                for curve in std::iter::once(a).chain(b) {
+                    for q in &mut curve.points {
+                        q.for_each_mut(f);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A probe of a representation (or of raw data), per seed: how well a label can be read off it

@@ -8,9 +8,29 @@ use std::path::{Path, PathBuf};
 
 use super::Report;
 
+/// The schema the JSON report follows (docs/report-schema.md); bumped when a field changes
+/// meaning or disappears.
+pub const SCHEMA: &str = "mica-report/1";
+
+/// The JSON document: the schema, mica's version, and one report per file.
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    mica_version: &'static str,
+    reports: &'a [Report],
+}
+
+pub fn render_json(reports: &[Report]) -> std::io::Result<String> {
+    let doc = Document {
+        schema: SCHEMA,
+        mica_version: env!("CARGO_PKG_VERSION"),
+        reports,
+    };
+    serde_json::to_string_pretty(&doc).map_err(std::io::Error::other)
+}
+
 pub fn write_json(reports: &[Report], path: &Path) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(reports).map_err(std::io::Error::other)?;
-    write_atomically(path, text.as_bytes())
+    write_atomically(path, render_json(reports)?.as_bytes())
 }
 
 /// The temporary file a report is first written to: hidden, beside the target, unique to this

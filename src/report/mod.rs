@@ -1,11 +1,36 @@
-//! L7, reports. The terminal report for people, JSON for machines. Both read the same
-//! [`Report`].
+//! L7, reports. The terminal report for people; JSON for machines (docs/report-schema.md);
+//! Markdown for a review; JUnit XML for CI systems. All read the same [`Report`].
 
 mod json;
+mod junit;
+mod markdown;
 mod terminal;
 
-pub use json::{check_writable, write_json};
-pub use terminal::{cost_table, interrupted_summary, render_terminal, summary_line};
+pub use json::{check_writable, render_json, write_atomically, write_json, SCHEMA};
+pub use junit::render_junit;
+pub use markdown::render_markdown;
+pub use terminal::{
+    colour_wanted, cost_table, interrupted_summary, render_terminal, summary_line, summary_table,
+    Detail, Terminal,
+};
+
+/// A report file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Markdown,
+    Junit,
+}
+
+/// Writes the reports of one command to `path` in `format`, atomically.
+pub fn write(reports: &[Report], format: Format, path: &std::path::Path) -> std::io::Result<()> {
+    let text = match format {
+        Format::Json => render_json(reports)?,
+        Format::Markdown => render_markdown(reports),
+        Format::Junit => render_junit(reports),
+    };
+    write_atomically(path, text.as_bytes())
+}
 
 use indexmap::IndexMap;
 

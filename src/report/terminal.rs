@@ -1,5 +1,7 @@
-//! The terminal report: one block per claim with its verdict, the estimate and interval behind
-//! it, the seeds, and the time its runs took.
+//! The terminal report: a summary table first (one row per claim: mark, verdict, title, the
+//! compared values with their interval, seeds), then the details of the claims that missed
+//! their expectation (of all with `-v`): why, the evidence, the p-values and the seeds.
+//! Readable without colour; coloured on a terminal unless NO_COLOR is set.
 
 use std::fmt::Write as _;
 
@@ -96,56 +98,159 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
-fn claim_block(out: &mut String, c: &ClaimResult) {
+/// The mark and verdict of a claim: "ok  " or "FAIL", a symbol, and the verdict, coloured by
+/// verdict when `colour`.
+fn verdict_cell(c: &ClaimResult, colour: bool) -> String {
     let mark = if c.met { "ok  " } else { "FAIL" };
-    let expect = if c.expect != crate::syntax::ast::Expect::Verified {
-        format!("  (expected {})", c.expect)
-    } else {
-        String::new()
+    let (symbol, code) = match c.verdict {
+        Verdict::Verified => ("✓", "32"),
+        Verdict::Refuted => ("✗", "31"),
+        Verdict::Inconclusive => ("?", "33"),
     };
-    let _ = writeln!(
-        out,
-        "{mark} {:<13} {}{expect}",
-        c.verdict.to_string(),
-        c.title
-    );
-    let _ = writeln!(out, "                   {}", c.text);
+    let cell = format!("{symbol} {:<12}", c.verdict.to_string());
+    if colour {
+        format!("{mark} \x1b[{code}m{cell}\x1b[0m")
+    } else {
+        format!("{mark} {cell}")
+    }
+}
+
+/// The compared values of a claim in a few words: one comparison's sides and the interval of
+/// its margin (of the difference for `==`), or how many comparisons a compound claim made.
+fn compared(c: &ClaimResult) -> String {
+    match c.evidence.as_slice() {
+        [e] if e.margin.is_nan() => e.reason.clone().unwrap_or_else(|| "no estimate".into()),
+        [e] => format!(
+            "{:.4} {} {:.4}, {} [{:+.4}, {:+.4}]",
+            e.lhs,
+            e.op.symbol(),
+            e.rhs,
+            if e.op == CmpOp::Eq { "diff" } else { "margin" },
+            e.lower,
+            e.upper
+        ),
+        parts => format!("{} comparisons", parts.len()),
+    }
+}
+
+/// "5 seeds", or "constants" for a claim about numbers known without seeds.
+fn seeds_cell(c: &ClaimResult) -> String {
+    match c.seeds {
+        0 => "constants".into(),
+        1 => "1 seed".into(),
+        n => format!("{n} seeds"),
+    }
+}
+
+/// Cuts `s` to at most `width` characters, marking a cut with an ellipsis.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Widest title column of the summary table.
+const TITLE_WIDTH: usize = 56;
+
+/// One row per claim: mark and verdict, title (with a different expectation noted), compared
+/// values, seeds.
+pub fn summary_table(r: &Report, colour: bool) -> String {
+    let title = |c: &ClaimResult| {
+        if c.expect == crate::syntax::ast::Expect::Verified {
+            c.title.clone()
+        } else {
+            format!(
+                "{} (expected {})",
+                c.title,
+                c.expect.to_string().to_uppercase()
+            )
+        }
+    };
+    let width = r
+        .claims
+        .iter()
+        .map(|c| title(c).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(TITLE_WIDTH);
+    let mut out = String::new();
+    for c in &r.claims {
+        let t = fit(&title(c), width);
+        let pad = width - t.chars().count();
+        let _ = writeln!(
+            out,
+            "{}  {t}{}  {}  ({})",
+            verdict_cell(c, colour),
+            " ".repeat(pad),
+            compared(c),
+            seeds_cell(c)
+        );
+    }
+    out
+}
+
+/// The p-values of a claim: raw, and after Holm's adjustment where that changed them.
+fn p_values(c: &ClaimResult) -> String {
+    let one = |raw: f64, adjusted: f64| {
+        if adjusted > raw {
+            format!("{}, {} after Holm", fmt_p(raw), fmt_p(adjusted))
+        } else {
+            fmt_p(raw)
+        }
+    };
+    format!(
+        "p(holds) {}; p(false) {}",
+        one(c.p_verify, c.p_verify_adjusted),
+        one(c.p_refute, c.p_refute_adjusted)
+    )
+}
+
+/// A claim's details: its text, why it is not VERIFIED, the evidence, then seeds, level,
+/// p-values and the time its runs took.
+fn claim_block(out: &mut String, c: &ClaimResult, colour: bool) {
+    let _ = writeln!(out, "{}  {}", verdict_cell(c, colour), c.title);
+    let indent = "                   ";
+    let _ = writeln!(out, "{indent}{}", c.text);
+    if let Some(r) = &c.reason {
+        if c.verdict != Verdict::Verified {
+            let _ = writeln!(out, "{indent}why: {r}");
+        }
+    }
     let shown = 6;
     for e in c.evidence.iter().take(shown) {
-        let _ = writeln!(out, "                   {}", evidence_line(e, c.confidence));
+        let _ = writeln!(out, "{indent}{}", evidence_line(e, c.confidence));
     }
     if c.evidence.len() > shown {
         let _ = writeln!(
             out,
-            "                   ... and {} more comparisons",
+            "{indent}... and {} more comparisons",
             c.evidence.len() - shown
         );
     }
-    if let Some(r) = &c.reason {
-        if c.verdict != Verdict::Verified {
-            let _ = writeln!(out, "                   why: {r}");
-        }
-    }
+    let runs = if c.seeds == 0 {
+        String::new()
+    } else {
+        format!("; runs trained in {}", fmt_secs(c.seconds))
+    };
     let _ = writeln!(
         out,
-        "                   {} seeds, {:.0}% confidence{}; p(holds) {} (Holm {}), p(false) {} (Holm {}); runs trained in {}",
-        c.seeds,
+        "{indent}{}, {:.0}% confidence{}; {}{runs}",
+        seeds_cell(c),
         100.0 * c.confidence,
         if c.tolerance > 0.0 {
             format!(", within {}", c.tolerance)
         } else {
             String::new()
         },
-        fmt_p(c.p_verify),
-        fmt_p(c.p_verify_adjusted),
-        fmt_p(c.p_refute),
-        fmt_p(c.p_refute_adjusted),
-        fmt_secs(c.seconds)
+        p_values(c),
     );
 }
 
 /// One line on what a run did: its training speed, or its estimator's time.
-fn describe_run(run: &crate::train::RunOutcome) -> String {
+pub(super) fn describe_run(run: &crate::train::RunOutcome) -> String {
     if !run.trains {
         return format!(
             "{} seeds x {} samples, {:.2} s per seed",
@@ -185,8 +290,43 @@ fn describe_run(run: &crate::train::RunOutcome) -> String {
     )
 }
 
+/// How much the terminal report shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The header and the summary table (`-q`).
+    Summary,
+    /// Also the runs, and the details of claims that missed their expectation (default).
+    Failures,
+    /// The details of every claim (`-v`).
+    All,
+}
+
+/// Terminal settings: how much to show, and whether to colour it.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub detail: Detail,
+    pub colour: bool,
+}
+
+impl Default for Terminal {
+    fn default() -> Self {
+        Terminal {
+            detail: Detail::Failures,
+            colour: false,
+        }
+    }
+}
+
+/// Colour when standard output is a terminal, NO_COLOR is unset and TERM is not `dumb`.
+pub fn colour_wanted() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}
+
 /// The report for one file.
-pub fn render_terminal(r: &Report) -> String {
+pub fn render_terminal(r: &Report, t: &Terminal) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -196,22 +336,45 @@ pub fn render_terminal(r: &Report) -> String {
         r.device,
         if r.quick { ", quick" } else { "" }
     );
-    for (name, source) in &r.data_sources {
-        let _ = writeln!(out, "  data {name}: {source}");
-    }
-    for (name, run) in &r.runs {
-        let _ = writeln!(out, "  run {name}: {}", describe_run(run));
-    }
-    if !r.unused_runs.is_empty() {
-        let _ = writeln!(
-            out,
-            "  not trained (no claim uses them): {}",
-            r.unused_runs.join(", ")
-        );
+    if t.detail != Detail::Summary {
+        for (name, source) in &r.data_sources {
+            let _ = writeln!(out, "  data {name}: {source}");
+        }
+        for (name, run) in &r.runs {
+            let _ = writeln!(out, "  run {name}: {}", describe_run(run));
+        }
+        if !r.unused_runs.is_empty() {
+            let _ = writeln!(
+                out,
+                "  not trained (no claim uses them): {}",
+                r.unused_runs.join(", ")
+            );
+        }
     }
     let _ = writeln!(out);
-    for c in &r.claims {
-        claim_block(&mut out, c);
+    out += &summary_table(r, t.colour);
+    let detailed: Vec<&ClaimResult> = r
+        .claims
+        .iter()
+        .filter(|c| match t.detail {
+            Detail::Summary => false,
+            Detail::Failures => !c.met,
+            Detail::All => true,
+        })
+        .collect();
+    if !detailed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}:",
+            if t.detail == Detail::All {
+                "details"
+            } else {
+                "details of the claims that missed their expectation (-v for all)"
+            }
+        );
+        for c in detailed {
+            claim_block(&mut out, c, t.colour);
+        }
     }
     let _ = writeln!(
         out,
@@ -222,6 +385,22 @@ pub fn render_terminal(r: &Report) -> String {
         fmt_secs(r.seconds)
     );
     out
+}
+
+/// A claim's details as plain text (the JUnit and Markdown reports quote them).
+pub(super) fn claim_details(c: &ClaimResult) -> String {
+    let mut out = String::new();
+    claim_block(&mut out, c, false);
+    // Without the verdict line (the reports show the verdict themselves) and the indent.
+    out.lines()
+        .skip(1)
+        .map(|l| l.trim_start().to_string() + "\n")
+        .collect()
+}
+
+/// The compared values and seeds of a claim, as the summary table shows them.
+pub(super) fn claim_summary(c: &ClaimResult) -> (String, String) {
+    (compared(c), seeds_cell(c))
 }
 
 /// The closing line of a run or a suite: `result: N passed, M failed`.

@@ -115,7 +115,7 @@ pub struct Sweep {
 
 /// What a claim expects its verdict to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "UPPERCASE")]
 pub enum Expect {
     Verified,
     Refuted,

@@ -42,6 +42,9 @@ pub struct Recovered {
 /// costs a pass over the whole file.
 const MAX_RECOVERED_ITEMS: usize = 2_000;
 const MAX_RECOVERED_BYTES: usize = 1 << 20;
+/// Most bytes recovery re-parses in all (items x file length): beyond it, only the first error
+/// is reported, so that a long file with a very long line cannot take seconds.
+const MAX_RECOVERY_WORK: usize = 4 << 20;
 
 /// Parses a file; after a syntax error, parses it again item by item so that every item's
 /// mistake is found in one pass. An item starts at a line whose first column begins a
@@ -60,7 +63,11 @@ pub fn parse_recovering(src: &str) -> Recovered {
     };
     let starts = item_starts(src);
     let whole = Span::new(0, src.len());
-    if starts.len() < 2 || starts.len() > MAX_RECOVERED_ITEMS || src.len() > MAX_RECOVERED_BYTES {
+    if starts.len() < 2
+        || starts.len() > MAX_RECOVERED_ITEMS
+        || src.len() > MAX_RECOVERED_BYTES
+        || starts.len() * src.len() > MAX_RECOVERY_WORK
+    {
         return Recovered {
             file: File {
                 items: Vec::new(),

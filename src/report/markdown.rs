@@ -1,0 +1,94 @@
+//! The Markdown audit report, to paste into a review: per file, the settings, a summary table
+//! of the claims, the runs, and each claim's details (its text, why, the evidence, p-values).
+
+use std::fmt::Write as _;
+
+use super::terminal::{claim_details, claim_summary, describe_run as run_line};
+use super::Report;
+use crate::verdicts::Verdict;
+
+/// Text for a table cell or a heading: `<` escaped (else Markdown reads a tag), pipes escaped,
+/// line breaks flattened.
+fn cell(s: &str) -> String {
+    s.replace('<', "&lt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+fn symbol(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Verified => "✓",
+        Verdict::Refuted => "✗",
+        Verdict::Inconclusive => "?",
+    }
+}
+
+pub fn render_markdown(reports: &[Report]) -> String {
+    let mut out = String::from("# mica report\n\n");
+    let _ = writeln!(
+        out,
+        "mica {}; a claim is met when its verdict is the one it expected (VERIFIED unless the \
+         file says otherwise). Verdicts are decided at each claim's confidence with Holm's \
+         adjustment over the file's claims (docs/semantics.md).\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for r in reports {
+        let _ = writeln!(out, "## `{}`\n", r.file);
+        let _ = writeln!(
+            out,
+            "Seed {}, device {}{}{}; {} of {} claims met their expectation; {:.1} s.\n",
+            r.seed,
+            r.device,
+            if r.quick {
+                ", quick (a tenth of the steps)"
+            } else {
+                ""
+            },
+            r.bootstrap
+                .map(|b| format!(", bootstrap with {b} replicates"))
+                .unwrap_or_default(),
+            r.met(),
+            r.claims.len(),
+            r.seconds
+        );
+        out += "| | verdict | claim | compared | seeds |\n|---|---|---|---|---|\n";
+        for c in &r.claims {
+            let (values, seeds) = claim_summary(c);
+            let expect = if c.met {
+                String::new()
+            } else {
+                format!(" (expected {})", c.expect.to_string().to_uppercase())
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {}{expect} | {} | {} | {} |",
+                symbol(c.verdict),
+                c.verdict,
+                cell(&c.title),
+                cell(&values),
+                seeds
+            );
+        }
+        if !r.runs.is_empty() {
+            out += "\n### Runs\n\n| run | what it did |\n|---|---|\n";
+            for (name, run) in &r.runs {
+                let _ = writeln!(out, "| `{}` | {} |", cell(name), cell(&run_line(run)));
+            }
+        }
+        for (name, source) in &r.data_sources {
+            let _ = writeln!(out, "\nData `{name}`: {source}");
+        }
+        out += "\n### Claims\n\n";
+        for c in &r.claims {
+            let _ = writeln!(
+                out,
+                "#### {} {}: {}\n\n```text\n{}```\n",
+                symbol(c.verdict),
+                c.verdict,
+                cell(&c.title),
+                claim_details(c)
+            );
+        }
+    }
+    out
+}

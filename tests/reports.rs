@@ -1,0 +1,188 @@
+//! The report files: JSON validates against docs/report-schema.json, JUnit parses as XML with
+//! one test case per claim and a failure for each unmet claim, Markdown has the summary table;
+//! `-k` runs only the matching claims and only the runs they read; `-q` and `-v` change how
+//! much the terminal shows.
+
+use std::process::Command;
+
+fn mica(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_mica"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A file with a met claim about a constant, a met and an unmet claim about a KSG estimate,
+/// and a second run only one claim reads. Titles carry XML and Markdown specials.
+const FILE: &str = r#"
+data g = gaussian(dim: 1, rho: 0.6)
+data h = gaussian(dim: 1, rho: 0.9)
+run near = ksg(data: g, samples: 400, seeds: 3)
+run other = ksg(data: h, samples: 400, seeds: 3)
+claim "truth of <g> & its | pipe": mi(g) == -0.5 * ln(1 - 0.36) within 0.000001
+claim "KSG near the truth": estimate(near) == mi(g) within 0.2
+claim "KSG of other beats 5 nats": estimate(other) > 5
+"#;
+
+fn setup(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mica-reports-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f.mica"), FILE).unwrap();
+    dir
+}
+
+#[test]
+fn json_junit_and_markdown_reports() {
+    let dir = setup("files");
+    let (f, json, xml, md) = (
+        dir.join("f.mica"),
+        dir.join("r.json"),
+        dir.join("r.xml"),
+        dir.join("r.md"),
+    );
+    let (code, out, err) = mica(&[
+        "run",
+        f.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        xml.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+
+    // JSON against the documented schema.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/report-schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(doc["schema"], mica::report::SCHEMA);
+    let claims = doc["reports"][0]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 3);
+    assert_eq!(claims[2]["met"], false);
+    assert_eq!(claims[2]["expect"], "VERIFIED");
+    assert_eq!(
+        doc["reports"][0]["estimates"]["estimate(near)"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // The schema is not vacuous: a document missing a field, or with a verdict it does not
+    // know, is refused.
+    let mut bad = doc.clone();
+    bad["reports"][0]["claims"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("met");
+    assert!(!validator.is_valid(&bad));
+    let mut bad = doc.clone();
+    bad["reports"][0]["claims"][0]["verdict"] = "PROBABLY".into();
+    assert!(!validator.is_valid(&bad));
+
+    // JUnit: well-formed XML, one case per claim, one failure, specials escaped.
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let xml = roxmltree::Document::parse(&text).expect("JUnit is well-formed XML");
+    let root = xml.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("3"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    let cases: Vec<_> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    assert_eq!(cases.len(), 3);
+    assert_eq!(
+        cases[0].attribute("name"),
+        Some("truth of <g> & its | pipe")
+    );
+    let failed: Vec<_> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .map(|c| c.attribute("name").unwrap())
+        .collect();
+    assert_eq!(failed, ["KSG of other beats 5 nats"]);
+
+    // Markdown: a summary row per claim, pipes escaped inside cells.
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("| ✓ | VERIFIED | truth of &lt;g> & its \\| pipe |"),
+        "{text}"
+    );
+    assert!(text.contains("REFUTED (expected VERIFIED)"), "{text}");
+    assert_eq!(text.matches("\n#### ").count(), 3, "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn k_runs_only_the_matching_claims_and_their_runs() {
+    let dir = setup("k");
+    let f = dir.join("f.mica");
+    let json = dir.join("k.json");
+    let (code, out, err) = mica(&[
+        "run",
+        f.to_str().unwrap(),
+        "-k",
+        "ksg NEAR",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 of 1 claims met"), "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let r = &doc["reports"][0];
+    assert_eq!(r["claims"].as_array().unwrap().len(), 1);
+    assert!(r["runs"].get("near").is_some(), "{r}");
+    assert!(r["runs"].get("other").is_none(), "{r}");
+    // A pattern that matches nothing is an input error, with a code.
+    let (code, _, err) = mica(&["run", f.to_str().unwrap(), "-k", "no such claim"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("mica::cli::no_claim_matches"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn quiet_and_verbose_terminal_reports() {
+    let dir = setup("q");
+    let f = dir.join("f.mica");
+    let (_, default, _) = mica(&["run", f.to_str().unwrap()]);
+    let (_, quiet, quiet_err) = mica(&["run", f.to_str().unwrap(), "-q"]);
+    let (_, verbose, _) = mica(&["run", f.to_str().unwrap(), "-v"]);
+    // The summary table comes first: every claim has a row before any details.
+    let row = default.find("KSG of other beats 5 nats").unwrap();
+    assert!(default.find("details").unwrap() > row, "{default}");
+    // By default only the unmet claim has details; -v gives all three; -q none.
+    assert_eq!(default.matches("p(holds)").count(), 1, "{default}");
+    assert_eq!(verbose.matches("p(holds)").count(), 3, "{verbose}");
+    assert_eq!(quiet.matches("p(holds)").count(), 0, "{quiet}");
+    assert!(!quiet.contains("run near"), "{quiet}");
+    assert!(!quiet_err.contains("trained"), "{quiet_err}");
+    assert!(quiet.contains("result: 2 passed, 1 failed"), "{quiet}");
+    // A claim about constants says so instead of "0 seeds".
+    assert!(default.contains("(constants)"), "{default}");
+    assert!(!verbose.contains("0 seeds"), "{verbose}");
+    // No colour codes when NO_COLOR is set (and stdout is not a terminal).
+    assert!(!default.contains('\u{1b}'));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
