@@ -63,6 +63,14 @@ enum Command {
     },
     /// List distributions, encoders, critics, bounds and functions with their parameters.
     List,
+    /// Delete the job cache of claim files (the `.mica-cache` folder beside each, or --cache).
+    Clean {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The cache folder to delete instead of the one beside each file.
+        #[arg(long)]
+        cache: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -105,6 +113,12 @@ struct RunOpts {
     /// Print the details of every claim, not only of those that missed their expectation.
     #[arg(short, long)]
     verbose: bool,
+    /// Keep finished jobs in DIR instead of `.mica-cache` beside each claim file.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    cache: Option<PathBuf>,
+    /// Neither read nor write the job cache: compute everything.
+    #[arg(long)]
+    no_cache: bool,
 }
 
 impl RunOpts {
@@ -167,7 +181,39 @@ fn main() -> ExitCode {
             rows,
             seed,
         } => sample(&file, &data, rows, seed),
+        Command::Clean { files, cache } => clean(&files, cache.as_deref()),
     }
+}
+
+/// The cache folder of a claim file: `--cache DIR`, or `.mica-cache` beside the file.
+fn cache_dir(file: &Path, given: Option<&Path>) -> PathBuf {
+    match given {
+        Some(d) => d.to_path_buf(),
+        None => file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join(".mica-cache"),
+    }
+}
+
+/// `mica clean FILE...`: deletes the job cache each file uses.
+fn clean(files: &[PathBuf], given: Option<&Path>) -> ExitCode {
+    let mut dirs: Vec<PathBuf> = files.iter().map(|f| cache_dir(f, given)).collect();
+    dirs.dedup();
+    for d in dirs {
+        match std::fs::remove_dir_all(&d) {
+            Ok(()) => println!("removed {}", d.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                println!("{}: no cache", d.display())
+            }
+            Err(e) => {
+                print_reports(&[write_error(&d, &e)]);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// `mica sample FILE DATA`: rows of a declared distribution as CSV on stdout.
@@ -297,6 +343,7 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         jobs,
         progress: !opts.quiet,
         cancel: Default::default(),
+        cache: None,
     })
 }
 
@@ -374,6 +421,12 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
         let settings = mica::verdicts::Settings {
             bootstrap: opts.bootstrap.map(|b| b as usize),
             ..Default::default()
+        };
+        let exec = ExecOptions {
+            cache: (!opts.no_cache).then(|| mica::train::Cache {
+                dir: cache_dir(Path::new(&src.name), opts.cache.as_deref()),
+            }),
+            ..exec.clone()
         };
         let r = pipeline::run_program(&src.name, &program, &exec, &settings);
         if exec.cancel.is_cancelled() {

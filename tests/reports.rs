@@ -186,3 +186,82 @@ fn quiet_and_verbose_terminal_reports() {
     assert!(!default.contains('\u{1b}'));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The job cache: a second run after editing only claims computes nothing and gives the same
+/// numbers; editing one run retrains only it; a corrupt entry is recomputed, not trusted;
+/// `--no-cache` ignores it and `mica clean` deletes it.
+#[test]
+fn the_cache_reruns_only_what_changed() {
+    let dir = setup("cache");
+    let f = dir.join("f.mica");
+    let cache = dir.join("cache");
+    let run = |json: &str, extra: &[&str]| {
+        let path = dir.join(json);
+        let mut args = vec![
+            "run",
+            f.to_str().unwrap(),
+            "--cache",
+            cache.to_str().unwrap(),
+            "--json",
+            path.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let (code, out, err) = mica(&args);
+        assert!(code <= 1, "{out}{err}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        doc["reports"][0].clone()
+    };
+    let cached =
+        |r: &serde_json::Value, run: &str| r["runs"][run]["cached"].as_array().unwrap().len();
+    let first = run("1.json", &[]);
+    assert_eq!((cached(&first, "near"), cached(&first, "other")), (0, 0));
+    // Only claims edited: a title, a tolerance.
+    let text = FILE
+        .replace("KSG near the truth", "KSG close to the truth")
+        .replace("within 0.2", "within 0.25");
+    std::fs::write(&f, &text).unwrap();
+    let second = run("2.json", &[]);
+    assert_eq!((cached(&second, "near"), cached(&second, "other")), (3, 3));
+    assert_eq!(first["estimates"], second["estimates"]);
+    // One run edited: only it retrains.
+    std::fs::write(
+        &f,
+        text.replace("data: h, samples: 400", "data: h, samples: 401"),
+    )
+    .unwrap();
+    let third = run("3.json", &[]);
+    assert_eq!((cached(&third, "near"), cached(&third, "other")), (3, 0));
+    // A truncated entry is recomputed, to the same numbers.
+    for e in std::fs::read_dir(&cache).unwrap() {
+        let p = e.unwrap().path();
+        let t = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, &t[..t.len() - 10]).unwrap();
+    }
+    let fourth = run("4.json", &[]);
+    assert_eq!((cached(&fourth, "near"), cached(&fourth, "other")), (0, 0));
+    assert_eq!(third["estimates"], fourth["estimates"]);
+    // --no-cache computes everything; clean removes the folder.
+    let json = dir.join("5.json");
+    let (code, out, err) = mica(&[
+        "run",
+        f.to_str().unwrap(),
+        "--no-cache",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(code <= 1, "{out}{err}");
+    let fifth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(cached(&fifth["reports"][0], "near"), 0);
+    assert!(!dir.join(".mica-cache").exists());
+    let (code, out, _) = mica(&[
+        "clean",
+        f.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!cache.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -410,10 +410,15 @@ fn read_csv(bytes: &[u8], path: &Path, key: &str) -> Result<Array, LoadError> {
 /// FNV-1a (64-bit) of a file's bytes, as 16 hex digits: the content hash reports record.
 pub fn content_hash(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
+    Some(format!("{:016x}", fnv1a(&bytes)))
+}
+
+/// FNV-1a, 64-bit: a fast, stable (the same on every machine and build) hash of bytes.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
+    for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x100_0000_01b3);
     }
-    Some(format!("{h:016x}"))
+    h
 }

@@ -68,8 +68,7 @@ impl Shape {
     }
 }
 
-/// A Gaussian mixture over [x, y].
-#[derive(Debug)]
+/// A mixture over [x, y].
 pub struct Mixture {
     pub components: Vec<Component>,
     pub weights: Vec<f64>,
@@ -80,6 +79,17 @@ pub struct Mixture {
     truth: OnceLock<Truth>,
     /// I(x; label) and I(y; label), computed on first use.
     label_truths: [OnceLock<Truth>; 2],
+}
+
+/// What defines the mixture, without the derived blocks and the cached truths: the job cache
+/// keys runs by this text, which must not change once a truth has been computed.
+impl std::fmt::Debug for Mixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mixture")
+            .field("components", &self.components)
+            .field("weights", &self.weights)
+            .finish_non_exhaustive()
+    }
 }
 
 fn log_sum_exp(v: &[f64]) -> f64 {

@@ -3,8 +3,9 @@
 //! temporary file beside the target, then renamed over it, so a reader never sees a partial
 //! report and an interrupted run leaves an earlier report as it was.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+pub use crate::train::{check_writable, write_atomically};
 
 use super::Report;
 
@@ -31,43 +32,6 @@ pub fn render_json(reports: &[Report]) -> std::io::Result<String> {
 
 pub fn write_json(reports: &[Report], path: &Path) -> std::io::Result<()> {
     write_atomically(path, render_json(reports)?.as_bytes())
-}
-
-/// The temporary file a report is first written to: hidden, beside the target, unique to this
-/// process.
-fn temporary_beside(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "report".into());
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename; on any
-/// error the temporary file is removed and `path` is untouched.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temporary_beside(path);
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Checks, before any work, that a report can be written to `path`: its folder exists and
-/// accepts a new file. Nothing is left behind, and an existing report is not touched.
-pub fn check_writable(path: &Path) -> std::io::Result<()> {
-    if path.is_dir() {
-        return Err(std::io::Error::other("it is a directory"));
-    }
-    let tmp = temporary_beside(path);
-    std::fs::File::create(&tmp)?;
-    std::fs::remove_file(&tmp)
 }
 
 #[cfg(test)]

@@ -249,16 +249,27 @@ fn claim_block(out: &mut String, c: &ClaimResult, colour: bool) {
     );
 }
 
+/// ", 3 from the cache" (or all) for a run some of whose seeds the cache supplied.
+fn from_cache(run: &crate::train::RunOutcome) -> String {
+    match run.cached.len() {
+        0 => String::new(),
+        n if n == run.seeds => ", all from the cache".to_string(),
+        n => format!(", {n} from the cache"),
+    }
+}
+
 /// One line on what a run did: its training speed, or its estimator's time.
 pub(super) fn describe_run(run: &crate::train::RunOutcome) -> String {
     if !run.trains {
         return format!(
-            "{} seeds x {} samples, {:.2} s per seed",
+            "{} seeds x {} samples, {:.2} s per seed{}",
             run.seeds,
             run.batch,
-            run.train_seconds / run.seeds.max(1) as f64
+            run.train_seconds / run.seeds.max(1) as f64,
+            from_cache(run)
         );
     }
+    let cached = from_cache(run);
     let failed = if run.failures.is_empty() {
         String::new()
     } else {
@@ -285,7 +296,7 @@ pub(super) fn describe_run(run: &crate::train::RunOutcome) -> String {
         r => format!("{r:.2}"),
     };
     format!(
-        "{} seeds x {} steps at batch {}, {rate} steps/s{stopped}{failed}",
+        "{} seeds x {} steps at batch {}, {rate} steps/s{stopped}{failed}{cached}",
         run.seeds, run.steps, run.batch
     )
 }

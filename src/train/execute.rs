@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use candle_core::Device;
 use indexmap::IndexMap;
 
+use super::cache::{self, Cache, CachedJob};
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
 use super::probe::probe_value;
@@ -34,6 +35,8 @@ pub struct ExecOptions {
     pub progress: bool,
     /// Set to stop: no job starts after it, training stops at its next step.
     pub cancel: Cancel,
+    /// Where finished jobs are kept and looked up (`None`: `--no-cache`).
+    pub cache: Option<Cache>,
 }
 
 impl ExecOptions {
@@ -87,6 +90,9 @@ pub struct RunOutcome {
     pub traces: Vec<Vec<(usize, f64)>>,
     /// Seeds that a cancellation stopped or kept from starting (empty unless interrupted).
     pub unfinished: Vec<usize>,
+    /// Seeds whose results came from the cache (their times are those of the run that
+    /// computed them).
+    pub cached: Vec<usize>,
 }
 
 impl RunOutcome {
@@ -123,6 +129,8 @@ struct JobOut {
     probes: Vec<(usize, Result<Evaluation, String>)>,
     /// A probe of raw data, not a run: it has no run outcome.
     probe_job: bool,
+    /// Read from the cache rather than computed.
+    cached: bool,
 }
 
 impl JobOut {
@@ -140,6 +148,7 @@ impl JobOut {
             estimates: Vec::new(),
             probes: Vec::new(),
             probe_job: false,
+            cached: false,
         }
     }
 
@@ -204,6 +213,20 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         .chain(data_probe_jobs)
         .collect();
 
+    // Cache keys, computed before any job runs (so that nothing a job computes can change one).
+    let keys: HashMap<(&str, usize), String> = match &opts.cache {
+        Some(_) => jobs
+            .iter()
+            .filter_map(|j| match j {
+                Job::Run(name, seed) => Some((
+                    (name.as_str(), *seed),
+                    cache::key(&job_description(&runs[name.as_str()], *seed, opts)),
+                )),
+                Job::DataProbe(..) => None,
+            })
+            .collect(),
+        None => HashMap::new(),
+    };
     let next = AtomicUsize::new(0);
     let outs: Mutex<Vec<JobOut>> = Mutex::new(Vec::new());
     let workers = opts.jobs.max(1).min(jobs.len().max(1));
@@ -219,17 +242,20 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                 };
                 let out = match job {
                     Job::Run(name, seed) => {
-                        guarded_job(program, opts, &runs[name.as_str()], &by_run[name], *seed)
+                        let key = keys.get(&(name.as_str(), *seed));
+                        let (spec, work) = (&runs[name.as_str()], &by_run[name]);
+                        cached_job(program, opts, key, spec, work, *seed)
                     }
                     Job::DataProbe(i, seed) => data_probe_job(program, opts, *i, *seed),
                 };
                 if opts.progress && !out.interrupted {
                     let what = if out.probe_job { "probed" } else { "trained" };
                     eprintln!(
-                        "  {what} {} seed {} in {:.1}s{}",
+                        "  {what} {} seed {} in {:.1}s{}{}",
                         out.run,
                         out.seed,
                         out.seconds,
+                        if out.cached { " (cached)" } else { "" },
                         out.failure
                             .as_ref()
                             .map(|f| format!(" ({f})"))
@@ -274,6 +300,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     failures: Vec::new(),
                     traces: vec![Vec::new(); seeds],
                     unfinished: Vec::new(),
+                    cached: Vec::new(),
                 },
             )
         })
@@ -291,6 +318,9 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             continue;
         }
         let ro = &mut run_outcomes[&out.run];
+        if out.cached {
+            ro.cached.push(out.seed);
+        }
         ro.train_seconds += out.seconds;
         ro.steps_done += out.steps_done;
         if let Some(step) = out.stopped_at {
@@ -322,6 +352,117 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
     }
+}
+
+/// The description whose hash keys a job in the cache: everything that determines its
+/// results. The run's specification is the checker's, resolved: every argument, default and
+/// referenced declaration (data, critics, encoders, upstream runs) in full.
+fn job_description(spec: &RunSpec, seed: usize, opts: &ExecOptions) -> String {
+    format!(
+        "mica {}\nseed {seed} of file seed {}\nsteps {}\ndevice {:?}\nrun {spec:?}\n",
+        env!("CARGO_PKG_VERSION"),
+        opts.file_seed,
+        opts.steps(spec.steps()),
+        opts.device.location(),
+    )
+}
+
+/// `guarded_job` through the cache: an intact entry that holds every estimate and probe the
+/// work asks for is used as it is; otherwise the job runs and its results are stored (with
+/// the entry's other estimates, which the same job would compute the same way).
+fn cached_job(
+    program: &Program,
+    opts: &ExecOptions,
+    key: Option<&String>,
+    spec: &Arc<RunSpec>,
+    work: &Work,
+    seed: usize,
+) -> JobOut {
+    let (Some(store), Some(key)) = (&opts.cache, key) else {
+        return guarded_job(program, opts, spec, work, seed);
+    };
+    let est_keys: Vec<(usize, String)> = work
+        .estimates
+        .iter()
+        .map(|&i| (i, cache::key(&format!("{:?}", program.estimates[i]))))
+        .collect();
+    let probe_keys: Vec<(usize, String)> = work
+        .probes
+        .iter()
+        .map(|&i| (i, cache::key(&format!("{:?}", program.probes[i]))))
+        .collect();
+    let find = |have: &[(String, Result<Evaluation, String>)], want: &[(usize, String)]| {
+        want.iter()
+            .map(|(i, k)| {
+                have.iter()
+                    .find(|(hk, _)| hk == k)
+                    .map(|(_, r)| (*i, r.clone()))
+            })
+            .collect::<Option<Vec<_>>>()
+    };
+    let earlier = store.load(key);
+    if let Some(c) = &earlier {
+        if let (Some(estimates), Some(probes)) =
+            (find(&c.estimates, &est_keys), find(&c.probes, &probe_keys))
+        {
+            let mut out = JobOut::new(spec.name.clone(), seed);
+            out.trace = c.trace.clone();
+            out.seconds = c.seconds;
+            out.steps_done = c.steps_done;
+            out.stopped_at = c.stopped_at;
+            out.failure = c.failure.clone();
+            out.estimates = estimates;
+            out.probes = probes;
+            out.cached = true;
+            return out;
+        }
+    }
+    let out = guarded_job(program, opts, spec, work, seed);
+    // A cancelled job is incomplete, and a failure inside mica is a bug, not a result.
+    let bug = out
+        .failure
+        .as_ref()
+        .is_some_and(|f| f.contains("failed inside mica"));
+    if !out.interrupted && !bug {
+        let keyed = |ids: &[(usize, String)], rs: &[(usize, Result<Evaluation, String>)]| {
+            ids.iter()
+                .filter_map(|(i, k)| {
+                    rs.iter()
+                        .find(|(j, _)| j == i)
+                        .map(|(_, r)| (k.clone(), r.clone()))
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut estimates = keyed(&est_keys, &out.estimates);
+        let mut probes = keyed(&probe_keys, &out.probes);
+        if let Some(c) = earlier {
+            let keep = |mine: &mut Vec<(String, Result<Evaluation, String>)>,
+                        old: Vec<(String, Result<Evaluation, String>)>| {
+                for (k, r) in old {
+                    if !mine.iter().any(|(m, _)| *m == k) {
+                        mine.push((k, r));
+                    }
+                }
+            };
+            keep(&mut estimates, c.estimates);
+            keep(&mut probes, c.probes);
+        }
+        let job = CachedJob {
+            trace: out.trace.clone(),
+            seconds: out.seconds,
+            steps_done: out.steps_done,
+            stopped_at: out.stopped_at,
+            failure: out.failure.clone(),
+            estimates,
+            probes,
+        };
+        if let Err(e) = store.store(key, &job) {
+            if opts.progress {
+                eprintln!("  (could not cache {} seed {seed}: {e})", spec.name);
+            }
+        }
+    }
+    out
 }
 
 /// `run_job`, with a panic inside it (a bug, or an allocation too large for a `Vec`) turned
@@ -643,6 +784,7 @@ mod tests {
             jobs: 2,
             progress: false,
             cancel: Cancel::default(),
+            cache: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! held-out samples; `execute` runs every (run, seed) job a program needs and collects the
 //! per-seed estimates; `probe` reads labels off raw data or a trained run's representation. It reads only `ir` and the numerics, never the checker.
 
+mod cache;
 mod cancel;
 mod device;
 mod eval;
@@ -11,6 +12,7 @@ mod fit;
 mod probe;
 mod realise;
 
+pub use cache::{check_writable, write_atomically, Cache};
 pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};

@@ -38,6 +38,7 @@ pub fn run_file(path: &std::path::Path, seed: u64) -> mica::report::Report {
         jobs: 2,
         progress: false,
         cancel: Default::default(),
+        cache: None,
     };
     run_program(
         &src.name,
