@@ -63,6 +63,23 @@ enum Command {
     },
     /// List distributions, encoders, critics, bounds and functions with their parameters.
     List,
+    /// List the (run, seed) jobs of a file, split into shards for `run --shard i/N`.
+    Plan {
+        file: PathBuf,
+        /// How many shares to split the jobs into.
+        #[arg(long, default_value_t = 1, value_parser = at_least_one)]
+        shards: u64,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
+    /// Assemble the verdicts of files from their job cache alone (after `run --shard i/N`
+    /// jobs); names the jobs that are missing instead of computing them.
+    Report {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
     /// Delete the job cache of claim files (the `.mica-cache` folder beside each, or --cache).
     Clean {
         #[arg(required = true)]
@@ -119,6 +136,24 @@ struct RunOpts {
     /// Neither read nor write the job cache: compute everything.
     #[arg(long)]
     no_cache: bool,
+    /// Run only share I of N of the jobs (see `mica plan`), into the cache, without a report;
+    /// `mica report` assembles the verdicts once every share has run.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with = "no_cache")]
+    shard: Option<(usize, usize)>,
+}
+
+/// `I/N` with I < N.
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{s}` is not a shard: write I/N with 0 <= I < N, e.g. 0/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 impl RunOpts {
@@ -182,6 +217,14 @@ fn main() -> ExitCode {
             seed,
         } => sample(&file, &data, rows, seed),
         Command::Clean { files, cache } => clean(&files, cache.as_deref()),
+        Command::Plan { file, shards, opts } => plan(&file, shards as usize, &opts),
+        Command::Report { files, opts } => {
+            if opts.shard.is_some() || opts.no_cache {
+                eprintln!("mica report reads the cache: --shard and --no-cache do not apply");
+                return ExitCode::from(2);
+            }
+            run_files_in(&files, &opts, mica::train::Scope::Cached)
+        }
     }
 }
 
@@ -195,6 +238,46 @@ fn cache_dir(file: &Path, given: Option<&Path>) -> PathBuf {
             .unwrap_or(Path::new("."))
             .join(".mica-cache"),
     }
+}
+
+/// `mica plan FILE --shards N`: the jobs, and which shard runs each.
+fn plan(file: &Path, shards: usize, opts: &RunOpts) -> ExitCode {
+    let Some((src, program)) = load(file) else {
+        return ExitCode::from(2);
+    };
+    let exec = match exec_options(opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    let program = match select_claims(vec![(src, program)], opts) {
+        Ok(mut l) => l.remove(0).1,
+        Err(code) => return code,
+    };
+    let jobs = mica::train::planned_jobs(&program, &exec);
+    println!(
+        "{}: {} jobs (run x seed) in {shards} shard{}",
+        file.display(),
+        jobs.len(),
+        if shards == 1 { "" } else { "s" }
+    );
+    for i in 0..shards {
+        let mine: Vec<String> = jobs
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| j % shards == i)
+            .map(|(_, (run, seed))| format!("{run} seed {seed}"))
+            .collect();
+        println!(
+            "shard {i}/{shards} ({} jobs): {}",
+            mine.len(),
+            mine.join(", ")
+        );
+    }
+    println!(
+        "run each share with `mica run {0} --shard I/{shards}` (same cache folder, same options), then `mica report {0}`",
+        file.display()
+    );
+    ExitCode::SUCCESS
 }
 
 /// `mica clean FILE...`: deletes the job cache each file uses.
@@ -344,6 +427,10 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         progress: !opts.quiet,
         cancel: Default::default(),
         cache: None,
+        scope: match opts.shard {
+            Some((index, count)) => mica::train::Scope::Shard { index, count },
+            None => mica::train::Scope::All,
+        },
     })
 }
 
@@ -396,13 +483,23 @@ fn finish(reports: &[Report], opts: &RunOpts, input_error: bool) -> ExitCode {
 
 /// Checks every file first (nothing trains unless all check clean), then runs them.
 fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
+    let scope = match opts.shard {
+        Some((index, count)) => mica::train::Scope::Shard { index, count },
+        None => mica::train::Scope::All,
+    };
+    run_files_in(files, opts, scope)
+}
+
+/// `run_files` with the jobs `scope` allows: all, one shard (no report), or the cache alone.
+fn run_files_in(files: &[PathBuf], opts: &RunOpts, scope: mica::train::Scope) -> ExitCode {
     if let Err(code) = check_output(opts) {
         return code;
     }
-    let exec = match exec_options(opts) {
+    let mut exec = match exec_options(opts) {
         Ok(e) => e,
         Err(code) => return code,
     };
+    exec.scope = scope;
     let loaded: Vec<_> = files.iter().map(|f| load(f)).collect();
     if loaded.iter().any(|l| l.is_none()) {
         return ExitCode::from(2);
@@ -432,9 +529,38 @@ fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
         if exec.cancel.is_cancelled() {
             return interrupted(&reports, &r);
         }
+        if let mica::train::Scope::Shard { index, count } = scope {
+            let mine = (0..mica::train::planned_jobs(&program, &exec).len())
+                .filter(|j| j % count == index)
+                .count();
+            let cached: usize = r.runs.values().map(|run| run.cached.len()).sum();
+            println!(
+                "{}: shard {index}/{count} done ({mine} jobs, {cached} of them already cached); `mica report {}` once every shard has run",
+                src.name, src.name
+            );
+            continue;
+        }
+        if !r.missing.is_empty() {
+            let list: Vec<String> = r
+                .missing
+                .iter()
+                .map(|(run, seed)| format!("{run} seed {seed}"))
+                .collect();
+            eprintln!(
+                "{}: the cache lacks {} of the jobs: {}\nrun them with `mica run` (or the missing `--shard I/N`), then report again",
+                src.name,
+                list.len(),
+                list.join(", ")
+            );
+            return ExitCode::from(2);
+        }
         print!("{}", report::render_terminal(&r, &terminal));
         println!();
         reports.push(r);
+    }
+    if matches!(scope, mica::train::Scope::Shard { .. }) {
+        // A share writes only the cache: the report comes from `mica report`.
+        return ExitCode::SUCCESS;
     }
     finish(&reports, opts, false)
 }

@@ -360,6 +360,7 @@ pub fn run_program(
             .collect(),
         seconds: results.seconds,
         interrupted: results.interrupted,
+        missing: results.missing,
     }
 }
 

@@ -265,3 +265,115 @@ fn the_cache_reruns_only_what_changed() {
     assert!(!cache.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A file run as 3 shards in separate processes, then assembled by `mica report`, gives the
+/// single-process report number for number; a report before the shards ran names what is
+/// missing.
+#[test]
+fn three_shards_assemble_to_the_single_process_report() {
+    let dir = setup("shards");
+    let f = dir.join("f.mica");
+    let (f, cache) = (f.to_str().unwrap(), dir.join("cache"));
+    let cache = cache.to_str().unwrap();
+    let json = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (code, _, err) = mica(&["report", f, "--cache", cache]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the cache lacks 6 of the jobs"), "{err}");
+    let children: Vec<_> = (0..3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_mica"))
+                .args([
+                    "run",
+                    f,
+                    "--shard",
+                    &format!("{i}/3"),
+                    "--cache",
+                    cache,
+                    "-q",
+                ])
+                .output()
+                .unwrap()
+        })
+        .collect();
+    for c in &children {
+        assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    }
+    let assembled = json("assembled.json");
+    let (code, out, err) = mica(&["report", f, "--cache", cache, "--json", &assembled]);
+    assert_eq!(code, 1, "{out}{err}");
+    let single = json("single.json");
+    let (code, _, _) = mica(&["run", f, "--no-cache", "--json", &single]);
+    assert_eq!(code, 1);
+    let read = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&assembled), read(&single));
+    let (a, b) = (&a["reports"][0], &b["reports"][0]);
+    assert_eq!(a["estimates"], b["estimates"]);
+    assert_eq!(a["claims"].as_array().unwrap().len(), 3);
+    for (x, y) in a["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(b["claims"].as_array().unwrap())
+    {
+        for field in ["verdict", "p_verify", "p_refute", "evidence"] {
+            let strip = |v: &serde_json::Value| {
+                let mut v = v.clone();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("seconds");
+                }
+                v
+            };
+            assert_eq!(strip(&x[field]), strip(&y[field]), "{field}");
+        }
+    }
+    let cached: usize = a["runs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["cached"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(cached, 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// docs/scale.md's Slurm script is valid bash and its Kubernetes manifest a well-formed
+/// indexed Job whose pods each run their own share.
+#[test]
+fn the_scale_recipes_are_well_formed() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scale.md")).unwrap();
+    let block = |lang: &str| {
+        let start = doc.find(&format!("```{lang}\n")).unwrap() + lang.len() + 4;
+        let end = start + doc[start..].find("```").unwrap();
+        doc[start..end].to_string()
+    };
+    let script = block("bash");
+    assert!(script.starts_with("#!/bin/bash"));
+    assert!(script.contains("#SBATCH --array=0-7") && script.contains("SHARDS=8"));
+    assert!(script.contains("--shard \"${SLURM_ARRAY_TASK_ID}/${SHARDS}\""));
+    let path = std::env::temp_dir().join(format!("mica-slurm-{}.sh", std::process::id()));
+    std::fs::write(&path, &script).unwrap();
+    let status = Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    assert!(status.success(), "bash -n rejects the Slurm script");
+    std::fs::remove_file(&path).unwrap();
+
+    let job: serde_json::Value = serde_json::from_str(&block("json")).expect("valid JSON");
+    assert_eq!(job["apiVersion"], "batch/v1");
+    assert_eq!(job["kind"], "Job");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    let n = spec["completions"].as_u64().unwrap();
+    assert_eq!(n, 8);
+    let container = &spec["template"]["spec"]["containers"][0];
+    let command = container["command"].as_array().unwrap();
+    let line = command.last().unwrap().as_str().unwrap();
+    assert!(
+        line.contains(&format!("--shard ${{JOB_COMPLETION_INDEX}}/{n}")),
+        "{line}"
+    );
+    assert_eq!(spec["template"]["spec"]["restartPolicy"], "Never");
+    let mount = container["volumeMounts"][0]["name"].as_str().unwrap();
+    assert_eq!(spec["template"]["spec"]["volumes"][0]["name"], mount);
+}

@@ -58,6 +58,10 @@ pub struct Report {
     /// Cancelled by a signal before every job finished: such a report is shown as a list of
     /// what finished and never written.
     pub interrupted: bool,
+    /// (run, seed) jobs `mica report` found no cache entry for: such a report names them and
+    /// is not shown.
+    #[serde(skip)]
+    pub missing: Vec<(String, usize)>,
 }
 
 impl Report {

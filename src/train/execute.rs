@@ -37,6 +37,22 @@ pub struct ExecOptions {
     pub cancel: Cancel,
     /// Where finished jobs are kept and looked up (`None`: `--no-cache`).
     pub cache: Option<Cache>,
+    /// Which jobs to run: all, one share of the run jobs (into the cache), or none (only
+    /// what the cache holds).
+    pub scope: Scope,
+}
+
+/// Which of a program's jobs an execution runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    All,
+    /// `--shard index/count`: the run jobs whose position in the plan is `index` modulo
+    /// `count` (probes of raw data, which are not cached, are left to `Cached`).
+    Shard { index: usize, count: usize },
+    /// `mica report`: run jobs only from the cache (the others are listed as missing); probes
+    /// of raw data are computed.
+    Cached,
 }
 
 impl ExecOptions {
@@ -111,6 +127,8 @@ pub struct Results {
     pub seconds: f64,
     /// The execution was cancelled: some jobs did not finish (see `RunOutcome::unfinished`).
     pub interrupted: bool,
+    /// (run, seed) jobs the cache lacked when the scope was `Cached`.
+    pub missing: Vec<(String, usize)>,
 }
 
 struct JobOut {
@@ -131,6 +149,8 @@ struct JobOut {
     probe_job: bool,
     /// Read from the cache rather than computed.
     cached: bool,
+    /// Not in the cache, and the scope forbade computing it (`mica report`).
+    missing: bool,
 }
 
 impl JobOut {
@@ -149,6 +169,7 @@ impl JobOut {
             probes: Vec::new(),
             probe_job: false,
             cached: false,
+            missing: false,
         }
     }
 
@@ -174,8 +195,28 @@ enum Job {
     DataProbe(usize, usize),
 }
 
-pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
-    let start = std::time::Instant::now();
+/// The (run, seed) jobs a program needs, in the order they run and shard: `mica plan`.
+pub fn planned_jobs(program: &Program, opts: &ExecOptions) -> Vec<(String, usize)> {
+    plan(program, opts)
+        .jobs
+        .into_iter()
+        .filter_map(|j| match j {
+            Job::Run(name, seed) => Some((name, seed)),
+            Job::DataProbe(..) => None,
+        })
+        .collect()
+}
+
+/// A program's work: what each run must produce, the runs by name, every job (runs first),
+/// and the seeds of each probe.
+struct Plan<'a> {
+    by_run: IndexMap<String, Work>,
+    runs: HashMap<&'a str, Arc<RunSpec>>,
+    jobs: Vec<Job>,
+    probe_seeds: Vec<usize>,
+}
+
+fn plan<'a>(program: &'a Program, opts: &ExecOptions) -> Plan<'a> {
     // What each run must produce, and the probes of raw data.
     let mut by_run: IndexMap<String, Work> = IndexMap::new();
     let mut runs: HashMap<&str, Arc<RunSpec>> = HashMap::new();
@@ -212,6 +253,22 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         })
         .chain(data_probe_jobs)
         .collect();
+    Plan {
+        by_run,
+        runs,
+        jobs,
+        probe_seeds,
+    }
+}
+
+pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
+    let start = std::time::Instant::now();
+    let Plan {
+        by_run,
+        runs,
+        jobs,
+        probe_seeds,
+    } = plan(program, opts);
 
     // Cache keys, computed before any job runs (so that nothing a job computes can change one).
     let keys: HashMap<(&str, usize), String> = match &opts.cache {
@@ -240,6 +297,15 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                 let Some(job) = jobs.get(j) else {
                     break;
                 };
+                // Run jobs come first in the plan, so `j` is a run job's position.
+                let in_scope = match (opts.scope, job) {
+                    (Scope::Shard { index, count }, Job::Run(..)) => j % count == index,
+                    (Scope::Shard { .. }, Job::DataProbe(..)) => false,
+                    (Scope::All | Scope::Cached, _) => true,
+                };
+                if !in_scope {
+                    continue;
+                }
                 let out = match job {
                     Job::Run(name, seed) => {
                         let key = keys.get(&(name.as_str(), *seed));
@@ -248,7 +314,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     }
                     Job::DataProbe(i, seed) => data_probe_job(program, opts, *i, *seed),
                 };
-                if opts.progress && !out.interrupted {
+                if opts.progress && !out.interrupted && !out.missing {
                     let what = if out.probe_job { "probed" } else { "trained" };
                     eprintln!(
                         "  {what} {} seed {} in {:.1}s{}{}",
@@ -306,7 +372,12 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         })
         .collect();
     let mut finished: Vec<(String, usize)> = Vec::new();
+    let mut missing: Vec<(String, usize)> = Vec::new();
     for out in outs {
+        if out.missing {
+            missing.push((out.run, out.seed));
+            continue;
+        }
         if out.interrupted {
             continue;
         }
@@ -351,6 +422,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         runs: run_outcomes,
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
+        missing,
     }
 }
 
@@ -379,6 +451,11 @@ fn cached_job(
     seed: usize,
 ) -> JobOut {
     let (Some(store), Some(key)) = (&opts.cache, key) else {
+        if opts.scope == Scope::Cached {
+            let mut out = JobOut::new(spec.name.clone(), seed);
+            out.missing = true;
+            return out;
+        }
         return guarded_job(program, opts, spec, work, seed);
     };
     let est_keys: Vec<(usize, String)> = work
@@ -416,6 +493,11 @@ fn cached_job(
             out.cached = true;
             return out;
         }
+    }
+    if opts.scope == Scope::Cached {
+        let mut out = JobOut::new(spec.name.clone(), seed);
+        out.missing = true;
+        return out;
     }
     let out = guarded_job(program, opts, spec, work, seed);
     // A cancelled job is incomplete, and a failure inside mica is a bug, not a result.
@@ -785,6 +867,7 @@ mod tests {
             progress: false,
             cancel: Cancel::default(),
             cache: None,
+            scope: Scope::All,
         }
     }
 

@@ -16,6 +16,8 @@ pub use cache::{check_writable, write_atomically, Cache};
 pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};
-pub use execute::{execute, EstimateResults, ExecOptions, Results, RunOutcome};
+pub use execute::{
+    execute, planned_jobs, EstimateResults, ExecOptions, Results, RunOutcome, Scope,
+};
 pub use fit::{fit, Trained};
 pub use probe::probe_value;

@@ -39,6 +39,7 @@ pub fn run_file(path: &std::path::Path, seed: u64) -> mica::report::Report {
         progress: false,
         cancel: Default::default(),
         cache: None,
+        scope: Default::default(),
     };
     run_program(
         &src.name,
