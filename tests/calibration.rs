@@ -45,6 +45,7 @@ fn results(values: Vec<Vec<f64>>) -> Results {
         probes: Vec::new(),
         runs: IndexMap::new(),
         interrupted: false,
+        missing: Vec::new(),
         seconds: 0.0,
     }
 }
