@@ -63,6 +63,15 @@ enum Command {
     },
     /// List distributions, encoders, critics, bounds and functions with their parameters.
     List,
+    /// Print one quantity of a file per seed with its interval, without writing a claim, e.g.
+    /// `mica show FILE 'estimate(r, batch: 1024)'`; trains only the runs it reads.
+    Show {
+        file: PathBuf,
+        /// The quantity, as a claim would write it.
+        quantity: String,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
     /// List the (run, seed) jobs of a file, split into shards for `run --shard i/N`.
     Plan {
         file: PathBuf,
@@ -218,6 +227,11 @@ fn main() -> ExitCode {
         } => sample(&file, &data, rows, seed),
         Command::Clean { files, cache } => clean(&files, cache.as_deref()),
         Command::Plan { file, shards, opts } => plan(&file, shards as usize, &opts),
+        Command::Show {
+            file,
+            quantity,
+            opts,
+        } => show(&file, &quantity, &opts),
         Command::Report { files, opts } => {
             if opts.shard.is_some() || opts.no_cache {
                 eprintln!("mica report reads the cache: --shard and --no-cache do not apply");
@@ -238,6 +252,43 @@ fn cache_dir(file: &Path, given: Option<&Path>) -> PathBuf {
             .unwrap_or(Path::new("."))
             .join(".mica-cache"),
     }
+}
+
+/// `mica show FILE QUANTITY`: the file with a claim reading the quantity, run for that claim
+/// alone (through the cache), printed per seed.
+fn show(file: &Path, quantity: &str, opts: &RunOpts) -> ExitCode {
+    let src = match pipeline::read_source(file) {
+        Ok(s) => pipeline::with_shown(&s, quantity),
+        Err(e) => {
+            print_reports(&[miette::Report::new(e)]);
+            return ExitCode::from(2);
+        }
+    };
+    let program = match pipeline::compile_with_warnings(&src) {
+        Ok((p, _)) => p.retain_claims(|c| c.title == pipeline::SHOW_TITLE),
+        Err(errs) => {
+            print_reports(&errs);
+            return ExitCode::from(2);
+        }
+    };
+    let mut exec = match exec_options(opts) {
+        Ok(e) => e,
+        Err(code) => return code,
+    };
+    exec.cache = (!opts.no_cache).then(|| mica::train::Cache {
+        dir: cache_dir(file, opts.cache.as_deref()),
+    });
+    stop_on_signals(&exec.cancel);
+    let settings = mica::verdicts::Settings::default();
+    let r = pipeline::run_program(&src.name, &program, &exec, &settings);
+    if exec.cancel.is_cancelled() {
+        return interrupted(&[], &r);
+    }
+    let Some(c) = r.claims.first() else {
+        return ExitCode::from(2);
+    };
+    print!("{}", report::render_show(&r, c, quantity));
+    ExitCode::SUCCESS
 }
 
 /// `mica plan FILE --shards N`: the jobs, and which shard runs each.

@@ -289,6 +289,21 @@ fn compile_on_this_thread(
     Ok((checked.program, warnings))
 }
 
+/// The title of the claim `mica show` adds to a file to read one quantity.
+pub const SHOW_TITLE: &str = "mica show";
+
+/// The file with a claim that reads `quantity` appended (always true for a finite value), so
+/// that checking, running and caching treat the quantity exactly as a claim's.
+pub fn with_shown(src: &Source, quantity: &str) -> Source {
+    Source::new(
+        src.name.clone(),
+        format!(
+            "{}\nclaim \"{SHOW_TITLE}\": ({quantity}) > -1e300\n",
+            src.text
+        ),
+    )
+}
+
 /// Parses and checks arbitrary bytes (invalid UTF-8 is read lossily), as the fuzz target in
 /// tests/fuzz and its corpus test do; true if they check clean. It must never panic.
 pub fn check_bytes(data: &[u8]) -> bool {

@@ -377,3 +377,39 @@ fn the_scale_recipes_are_well_formed() {
     let mount = container["volumeMounts"][0]["name"].as_str().unwrap();
     assert_eq!(spec["template"]["spec"]["volumes"][0]["name"], mount);
 }
+
+/// `mica show` prints a quantity per seed with its interval, trains only what it reads, and
+/// refuses a quantity the file cannot compute with the checker's diagnostic.
+#[test]
+fn show_prints_a_quantity_without_a_claim() {
+    let dir = setup("show");
+    let f = dir.join("f.mica");
+    let f = f.to_str().unwrap();
+    let (code, out, err) = mica(&["show", f, "estimate(near)", "--no-cache"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches("  seed ").count(), 3, "{out}");
+    assert!(out.contains("95% interval of the mean"), "{out}");
+    assert!(
+        err.contains("trained near") && !err.contains("trained other"),
+        "{err}"
+    );
+    // The same values a claim reads: the JSON report's per-seed estimates.
+    let json = dir.join("r.json");
+    mica(&["run", f, "--no-cache", "--json", json.to_str().unwrap()]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let first = doc["reports"][0]["estimates"]["estimate(near)"][0]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        out.contains(&format!("seed 0: {first:.6}")),
+        "{out} vs {first}"
+    );
+    let (code, out, _) = mica(&["show", f, "mi(g)"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("0.223144 (a constant"), "{out}");
+    let (code, _, err) = mica(&["show", f, "estimate(nothing)"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("mica::check::unknown_name"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -10,8 +10,8 @@ pub use json::{check_writable, render_json, write_atomically, write_json, SCHEMA
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use terminal::{
-    colour_wanted, cost_table, interrupted_summary, render_terminal, summary_line, summary_table,
-    Detail, Terminal,
+    colour_wanted, cost_table, interrupted_summary, render_show, render_terminal, summary_line,
+    summary_table, Detail, Terminal,
 };
 
 /// A report file's format.

@@ -398,6 +398,45 @@ pub fn render_terminal(r: &Report, t: &Terminal) -> String {
     out
 }
 
+/// `mica show`: the per-seed values of the quantity the claim `c` reads (its left side), their
+/// mean, spread and a 95% Student-t interval of the mean; a constant's value alone.
+pub fn render_show(r: &Report, c: &ClaimResult, quantity: &str) -> String {
+    let mut out = format!(
+        "{quantity}  ({}, seed {}, device {})\n",
+        r.file, r.seed, r.device
+    );
+    let Some(e) = c.evidence.first() else {
+        return out + "  no value\n";
+    };
+    if e.lhs.is_nan() {
+        return out
+            + &format!(
+                "  no value: {}\n",
+                e.reason.as_deref().unwrap_or("not computed")
+            );
+    }
+    if e.lhs_seeds.is_empty() {
+        return out + &format!("  {:.6} (a constant: no seeds)\n", e.lhs);
+    }
+    for (seed, v) in e.lhs_seeds.iter().enumerate() {
+        let _ = writeln!(out, "  seed {seed}: {v:.6}");
+    }
+    let n = e.lhs_seeds.len();
+    let (mean, sd) = crate::verdicts::stats::mean_sd(&e.lhs_seeds);
+    if n >= 2 {
+        let half = crate::verdicts::stats::quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt();
+        let _ = writeln!(
+            out,
+            "  mean {mean:.6}, sd {sd:.6} over {n} seeds; 95% interval of the mean [{:.6}, {:.6}] (Student t)",
+            mean - half,
+            mean + half
+        );
+    } else {
+        let _ = writeln!(out, "  1 seed: no interval (set `seeds:` or --seeds)");
+    }
+    out
+}
+
 /// A claim's details as plain text (the JUnit and Markdown reports quote them).
 pub(super) fn claim_details(c: &ClaimResult) -> String {
     let mut out = String::new();
