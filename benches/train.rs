@@ -54,6 +54,7 @@ fn bench(c: &mut Criterion) {
                         0,
                         &candle_core::Device::Cpu,
                         &Default::default(),
+                        &mica::train::JobProgress::none(),
                     )
                     .unwrap()
                 })

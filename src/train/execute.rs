@@ -13,6 +13,7 @@ use super::cache::{self, Cache, CachedJob};
 use super::eval::{evaluate, Evaluation};
 use super::fit::{fit, plausible, Trained, PLAUSIBLE_NATS};
 use super::probe::probe_value;
+use super::progress::{JobProgress, Mode as ProgressMode, Progress};
 use super::realise::{realise_probe, realise_run, Unrealised};
 use super::Cancel;
 use crate::dist::{self, staircase};
@@ -284,6 +285,18 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
             .collect(),
         None => HashMap::new(),
     };
+    let in_scope = |j: usize, job: &Job| match (opts.scope, job) {
+        (Scope::Shard { index, count }, Job::Run(..)) => j % count == index,
+        (Scope::Shard { .. }, Job::DataProbe(..)) => false,
+        (Scope::All | Scope::Cached, _) => true,
+    };
+    let progress = Progress::new(
+        ProgressMode::detect(opts.progress),
+        jobs.iter()
+            .enumerate()
+            .filter(|(j, job)| in_scope(*j, job))
+            .count(),
+    );
     let next = AtomicUsize::new(0);
     let outs: Mutex<Vec<JobOut>> = Mutex::new(Vec::new());
     let workers = opts.jobs.max(1).min(jobs.len().max(1));
@@ -298,40 +311,44 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
                     break;
                 };
                 // Run jobs come first in the plan, so `j` is a run job's position.
-                let in_scope = match (opts.scope, job) {
-                    (Scope::Shard { index, count }, Job::Run(..)) => j % count == index,
-                    (Scope::Shard { .. }, Job::DataProbe(..)) => false,
-                    (Scope::All | Scope::Cached, _) => true,
-                };
-                if !in_scope {
+                if !in_scope(j, job) {
                     continue;
                 }
-                let out = match job {
+                let (out, bar) = match job {
                     Job::Run(name, seed) => {
                         let key = keys.get(&(name.as_str(), *seed));
                         let (spec, work) = (&runs[name.as_str()], &by_run[name]);
-                        cached_job(program, opts, key, spec, work, *seed)
+                        let steps = match spec.train() {
+                            Some(_) => opts.steps(spec.steps()),
+                            None => 0,
+                        };
+                        let bar = progress.start(name, *seed, steps);
+                        (cached_job(program, opts, key, spec, work, *seed, &bar), bar)
                     }
-                    Job::DataProbe(i, seed) => data_probe_job(program, opts, *i, *seed),
+                    Job::DataProbe(i, seed) => (
+                        data_probe_job(program, opts, *i, *seed),
+                        progress.start(&program.probes[*i].label, *seed, 0),
+                    ),
                 };
-                if opts.progress && !out.interrupted && !out.missing {
-                    let what = if out.probe_job { "probed" } else { "trained" };
-                    eprintln!(
-                        "  {what} {} seed {} in {:.1}s{}{}",
-                        out.run,
-                        out.seed,
-                        out.seconds,
-                        if out.cached { " (cached)" } else { "" },
-                        out.failure
-                            .as_ref()
-                            .map(|f| format!(" ({f})"))
-                            .unwrap_or_default()
-                    );
-                }
+                let what = if out.probe_job { "probed" } else { "trained" };
+                let line = format!(
+                    "  {what} {} seed {} in {:.1}s{}{}",
+                    out.run,
+                    out.seed,
+                    out.seconds,
+                    if out.cached { " (cached)" } else { "" },
+                    out.failure
+                        .as_ref()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default()
+                );
+                let shown = !out.interrupted && !out.missing;
+                progress.finish_job(bar, shown.then_some(line.as_str()));
                 outs.lock().unwrap_or_else(|e| e.into_inner()).push(out);
             });
         }
     });
+    progress.done();
     let mut outs = outs.into_inner().unwrap_or_else(|e| e.into_inner());
     outs.sort_by(|a, b| (&a.run, a.seed).cmp(&(&b.run, b.seed)));
 
@@ -449,6 +466,7 @@ fn cached_job(
     spec: &Arc<RunSpec>,
     work: &Work,
     seed: usize,
+    bar: &JobProgress,
 ) -> JobOut {
     let (Some(store), Some(key)) = (&opts.cache, key) else {
         if opts.scope == Scope::Cached {
@@ -456,7 +474,7 @@ fn cached_job(
             out.missing = true;
             return out;
         }
-        return guarded_job(program, opts, spec, work, seed);
+        return guarded_job(program, opts, spec, work, seed, bar);
     };
     let est_keys: Vec<(usize, String)> = work
         .estimates
@@ -499,7 +517,7 @@ fn cached_job(
         out.missing = true;
         return out;
     }
-    let out = guarded_job(program, opts, spec, work, seed);
+    let out = guarded_job(program, opts, spec, work, seed, bar);
     // A cancelled job is incomplete, and a failure inside mica is a bug, not a result.
     let bug = out
         .failure
@@ -555,8 +573,9 @@ fn guarded_job(
     spec: &Arc<RunSpec>,
     work: &Work,
     seed: usize,
+    bar: &JobProgress,
 ) -> JobOut {
-    let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, work, seed));
+    let job = std::panic::AssertUnwindSafe(|| run_job(program, opts, spec, work, seed, bar));
     match std::panic::catch_unwind(job) {
         Ok(out) => out,
         Err(payload) => {
@@ -581,6 +600,7 @@ fn run_job(
     spec: &Arc<RunSpec>,
     work: &Work,
     seed: usize,
+    bar: &JobProgress,
 ) -> JobOut {
     let mut out = JobOut::new(spec.name.clone(), seed);
     let spec = match realise_run(spec, opts, seed) {
@@ -597,7 +617,7 @@ fn run_job(
     };
     match &spec.method {
         Method::Nonparam(np) => nonparam_job(out, opts, &spec, np, &work.estimates),
-        Method::Train(_) => train_job(out, program, opts, &spec, work),
+        Method::Train(_) => train_job(out, program, opts, &spec, work, bar),
     }
 }
 
@@ -636,6 +656,7 @@ fn train_job(
     opts: &ExecOptions,
     spec: &Arc<RunSpec>,
     work: &Work,
+    bar: &JobProgress,
 ) -> JobOut {
     let seed = out.seed;
     let trained = match fit(
@@ -645,6 +666,7 @@ fn train_job(
         seed,
         &opts.device,
         &opts.cancel,
+        bar,
     ) {
         Ok(t) => t,
         Err(e) => {
@@ -673,6 +695,7 @@ fn train_job(
         Some(_) => trained.steps_done,
         None => opts.steps(spec.steps()),
     };
+    bar.phase("trained; evaluating the estimates");
     for &i in &work.estimates {
         let e = &program.estimates[i];
         let r = match e.trace {

@@ -5,6 +5,7 @@
 use candle_core::{Device, Result, Tensor};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
+use super::progress::JobProgress;
 use super::Cancel;
 use crate::bounds::LossState;
 use crate::dist::{self, staircase, Part, Sample};
@@ -68,6 +69,7 @@ pub fn fit(
     seed_index: usize,
     device: &Device,
     cancel: &Cancel,
+    progress: &JobProgress,
 ) -> Result<Trained> {
     let start = std::time::Instant::now();
     let data = &spec.data().dist;
@@ -122,6 +124,7 @@ pub fn fit(
             interrupted = true;
             break;
         }
+        progress.step(step, None);
         let stage = staircase::stage_of(step, steps, stages);
         let now = data.stage(stage).unwrap_or(data.as_ref());
         // A user's rows are split: training batches from the training part, the trace from
@@ -165,6 +168,7 @@ pub fn fit(
                 break;
             }
             trace.push((step, est));
+            progress.step(step, Some(est));
             if let Some(s) = stopper.as_mut() {
                 if let Some(at) = s.observe(&trace, step, &params)? {
                     stopped_at = Some(at);

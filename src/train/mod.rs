@@ -10,6 +10,7 @@ mod eval;
 mod execute;
 mod fit;
 mod probe;
+mod progress;
 mod realise;
 
 pub use cache::{check_writable, write_atomically, Cache};
@@ -21,3 +22,4 @@ pub use execute::{
 };
 pub use fit::{fit, Trained};
 pub use probe::probe_value;
+pub use progress::{JobProgress, Mode as ProgressMode, Progress};

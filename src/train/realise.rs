@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use super::progress::JobProgress;
 use super::{fit, ExecOptions};
 use crate::dist::{finite::Finite, loaded::Loaded, DataDecl, DataRef};
 use crate::ir::{Encoded, Method, ProbeSource, ProbeSpec, RunData, RunSpec};
@@ -61,6 +62,7 @@ pub fn realise(data: &DataRef, opts: &ExecOptions, seed: usize) -> Result<DataRe
         seed,
         &opts.device,
         &opts.cancel,
+        &JobProgress::none(),
     )
     .map_err(|e| what(format!("failed to train: {e}")))?;
     if trained.interrupted {
