@@ -129,6 +129,10 @@ struct RunOpts {
     /// Write JUnit XML: one test case per claim, failed when it missed its expectation.
     #[arg(long)]
     junit: Option<PathBuf>,
+    /// Draw SVG figures into DIR: each run's held-out trace, each sweep claim's sides against
+    /// the sweep variable, every estimate against the true MI.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
     /// Run only the claims whose title contains PATTERN (ignoring case), and only the runs
     /// they need.
     #[arg(short = 'k', value_name = "PATTERN")]
@@ -493,6 +497,14 @@ fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
             ExitCode::from(2)
         })?;
     }
+    if let Some(dir) = &opts.plots {
+        std::fs::create_dir_all(dir)
+            .and_then(|()| report::check_writable(&dir.join("figure.svg")))
+            .map_err(|e| {
+                print_reports(&[write_error(dir, &e)]);
+                ExitCode::from(2)
+            })?;
+    }
     Ok(())
 }
 
@@ -512,8 +524,23 @@ fn write_error(path: &Path, e: &std::io::Error) -> miette::Report {
 
 /// Writes the report files (atomically) and prints the summary line; a write that fails (a
 /// full disk) is a coded input error, and the summary is still printed.
-fn finish(reports: &[Report], opts: &RunOpts, input_error: bool) -> ExitCode {
+fn finish(
+    reports: &[Report],
+    programs: &[mica::ir::Program],
+    opts: &RunOpts,
+    input_error: bool,
+) -> ExitCode {
     let mut write_failed = false;
+    if let Some(dir) = &opts.plots {
+        let pairs: Vec<_> = reports.iter().zip(programs).collect();
+        match report::write_plots(&pairs, dir) {
+            Ok(paths) => eprintln!("{} figures in {}", paths.len(), dir.display()),
+            Err(e) => {
+                print_reports(&[write_error(dir, &e)]);
+                write_failed = true;
+            }
+        }
+    }
     for (path, format) in opts.outputs() {
         if let Err(e) = report::write(reports, format, path) {
             print_reports(&[write_error(path, &e)]);
@@ -562,6 +589,7 @@ fn run_files_in(files: &[PathBuf], opts: &RunOpts, scope: mica::train::Scope) ->
     stop_on_signals(&exec.cancel);
     let terminal = opts.terminal();
     let mut reports = Vec::new();
+    let mut programs = Vec::new();
     for (src, program) in loaded {
         if !opts.quiet {
             eprintln!("running {} ...", src.name);
@@ -608,12 +636,13 @@ fn run_files_in(files: &[PathBuf], opts: &RunOpts, scope: mica::train::Scope) ->
         print!("{}", report::render_terminal(&r, &terminal));
         println!();
         reports.push(r);
+        programs.push(program);
     }
     if matches!(scope, mica::train::Scope::Shard { .. }) {
         // A share writes only the cache: the report comes from `mica report`.
         return ExitCode::SUCCESS;
     }
-    finish(&reports, opts, false)
+    finish(&reports, &programs, opts, false)
 }
 
 /// With `-k PATTERN`, each file keeps only the claims whose title contains the pattern

@@ -413,3 +413,65 @@ fn show_prints_a_quantity_without_a_claim() {
     assert!(err.contains("mica::check::unknown_name"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--plots DIR` writes well-formed SVG figures with labelled axes: the held-out trace of a
+/// training run (with ln K), a sweep claim against its variable, estimates against the truth.
+#[test]
+fn plots_are_well_formed_svg_with_labelled_axes() {
+    let dir = std::env::temp_dir().join(format!("mica-plots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("p.mica");
+    std::fs::write(
+        &f,
+        r#"
+data g = gaussian(dim: 2, mi: 1)
+encoder e = mlp(hidden: [16], out: 8)
+sweep K in [8, 16, 64] {
+    run r[K] = train(infonce, critic: separable(e), data: g, batch: K, steps: 60, seeds: 2)
+}
+claim "InfoNCE <= ln K at every K": forall K in [8, 16, 64]: estimate(r[K]) <= ln(K) within 0.05
+"#,
+    )
+    .unwrap();
+    let plots = dir.join("plots");
+    let (code, out, err) = mica(&[
+        "run",
+        f.to_str().unwrap(),
+        "--no-cache",
+        "--plots",
+        plots.to_str().unwrap(),
+    ]);
+    assert!(code <= 1, "{out}{err}");
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"p-trace-r_16.svg".to_string()), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("p-sweep-1-")),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"p-truth-vs-estimate.svg".to_string()),
+        "{names:?}"
+    );
+    for n in &names {
+        let text = std::fs::read_to_string(plots.join(n)).unwrap();
+        let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        let words: String = doc
+            .descendants()
+            .filter(|d| d.is_text())
+            .map(|d| d.text().unwrap_or(""))
+            .collect();
+        assert!(words.contains("nats"), "{n}: no unit in {words}");
+    }
+    let trace = std::fs::read_to_string(plots.join("p-trace-r_16.svg")).unwrap();
+    assert!(
+        trace.contains("training step") && trace.contains("ln K = ln 16"),
+        "{trace}"
+    );
+    assert!(trace.contains("true MI 1.000"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,11 +4,13 @@
 mod json;
 mod junit;
 mod markdown;
+mod plots;
 mod terminal;
 
 pub use json::{check_writable, render_json, write_atomically, write_json, SCHEMA};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
+pub use plots::write_plots;
 pub use terminal::{
     colour_wanted, cost_table, interrupted_summary, render_show, render_terminal, summary_line,
     summary_table, Detail, Terminal,
