@@ -115,6 +115,23 @@ pub fn write_plots(reports: &[(&Report, &Program)], dir: &Path) -> std::io::Resu
     Ok(written)
 }
 
+/// The series' legend at `at`, on a mostly opaque white box with a light border.
+fn legend<'a, 'b: 'a, CT>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    at: SeriesLabelPosition,
+) -> Fallible<()>
+where
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .draw()?;
+    Ok(())
+}
+
 /// The held-out trace of one run's seeds.
 fn trace_plot(
     path: &Path,
@@ -217,16 +234,12 @@ fn trace_plot(
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CAP.stroke_width(1)));
     // The legend goes where the curve is not: lower right when the curve ends high.
     let end_high = rows.last().is_some_and(|r| r.2 > 0.5 * (y0 + y1));
-    chart
-        .configure_series_labels()
-        .position(if end_high {
-            SeriesLabelPosition::LowerRight
-        } else {
-            SeriesLabelPosition::MiddleRight
-        })
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    let at = if end_high {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::MiddleRight
+    };
+    legend(&mut chart, at)?;
     root.present()?;
     Ok(true)
 }
@@ -345,12 +358,7 @@ fn sweep_plot(path: &Path, c: &ClaimResult) -> Fallible<bool> {
                 .map(|&(x, m, _)| Circle::new((x, m), 3, colour.filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(true)
 }
@@ -423,12 +431,7 @@ fn truth_plot(path: &Path, r: &Report, program: &Program) -> Fallible<bool> {
         )?
         .label("estimate (bar: sd over seeds)")
         .legend(|(x, y)| Circle::new((x + 10, y), 4, MEAN.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(true)
 }
