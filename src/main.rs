@@ -694,6 +694,29 @@ fn stop_on_signals(cancel: &mica::train::Cancel) {
 /// one report covers the whole command.
 fn interrupted(done: &[Report], stopped: &Report) -> ExitCode {
     eprint!("{}", report::interrupted_summary(stopped));
+    // Claims whose every seed finished are decided; the others read a job that did not run.
+    let (decided, not_run): (Vec<_>, Vec<_>) = stopped.claims.iter().cloned().partition(|c| {
+        !c.evidence
+            .iter()
+            .any(|e| e.reason.as_deref().is_some_and(|r| r.contains("not run")))
+    });
+    if !decided.is_empty() {
+        let partial = Report {
+            claims: decided,
+            ..stopped.clone()
+        };
+        eprint!(
+            "claims the finished jobs decide:\n{}",
+            report::summary_table(&partial, false)
+        );
+    }
+    if !not_run.is_empty() {
+        let titles: Vec<&str> = not_run.iter().map(|c| c.title.as_str()).collect();
+        eprintln!("not run: {}", titles.join("; "));
+    }
+    if stopped.runs.values().any(|r| r.unfinished.len() < r.seeds) {
+        eprintln!("finished jobs are in the cache: running the file again resumes");
+    }
     let met: usize = done.iter().map(|r| r.met()).sum();
     let total: usize = done.iter().map(|r| r.claims.len()).sum();
     let earlier = match done.len() {

@@ -185,6 +185,51 @@ fn list_shows_the_registry() {
 /// Reports are written only at the end, atomically: a run stopped by SIGTERM or SIGINT, or
 /// refused for its device, leaves no report where there was none and an earlier report byte
 /// for byte as it was, and no temporary file either.
+/// Ctrl-C keeps what finished: the claims whose jobs all finished are decided and shown, the
+/// others are listed as not run, and the finished jobs are in the cache for the next run.
+#[test]
+fn an_interrupted_run_decides_what_it_can() {
+    let dir = std::env::temp_dir().join(format!("mica-partial-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("partial.mica");
+    std::fs::write(
+        &f,
+        "data d = gaussian(dim: 1, rho: 0.5)\n\
+         run fast = ksg(data: d, samples: 300, seeds: 2)\n\
+         run slow = train(infonce, critic: separable(mlp(hidden: [64], out: 8)), data: d, steps: 10000000, seeds: 1)\n\
+         claim \"fast claim\": estimate(fast) >= 0\n\
+         claim \"slow claim\": estimate(slow) <= ln(64)\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_mica"))
+        .args(["run", f.to_str().unwrap(), "--jobs", "2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let status = Command::new("kill")
+        .args(["-INT".to_string(), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("claims the finished jobs decide"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fast claim"), "{stderr}");
+    assert!(stderr.contains("not run: slow claim"), "{stderr}");
+    assert!(
+        stderr.contains("running the file again resumes"),
+        "{stderr}"
+    );
+    assert!(dir.join(".mica-cache").is_dir());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn interrupted_or_refused_runs_leave_no_report_behind() {
     let dir = std::env::temp_dir().join(format!("mica-interrupt-{}", std::process::id()));
