@@ -531,10 +531,14 @@ fn finish(
     input_error: bool,
 ) -> ExitCode {
     let mut write_failed = false;
+    let mut figures = Vec::new();
     if let Some(dir) = &opts.plots {
         let pairs: Vec<_> = reports.iter().zip(programs).collect();
         match report::write_plots(&pairs, dir) {
-            Ok(paths) => eprintln!("{} figures in {}", paths.len(), dir.display()),
+            Ok(paths) => {
+                eprintln!("{} figures in {}", paths.len(), dir.display());
+                figures = paths;
+            }
             Err(e) => {
                 print_reports(&[write_error(dir, &e)]);
                 write_failed = true;
@@ -542,7 +546,7 @@ fn finish(
         }
     }
     for (path, format) in opts.outputs() {
-        if let Err(e) = report::write(reports, format, path) {
+        if let Err(e) = report::write(reports, format, path, &figures) {
             print_reports(&[write_error(path, &e)]);
             write_failed = true;
         }

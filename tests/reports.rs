@@ -434,14 +434,23 @@ claim "InfoNCE <= ln K at every K": forall K in [8, 16, 64]: estimate(r[K]) <= l
     )
     .unwrap();
     let plots = dir.join("plots");
+    let md = dir.join("r.md");
     let (code, out, err) = mica(&[
         "run",
         f.to_str().unwrap(),
         "--no-cache",
         "--plots",
         plots.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
     ]);
     assert!(code <= 1, "{out}{err}");
+    // The Markdown report shows the figures, linked relative to itself.
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("![p-trace-r_16](plots/p-trace-r_16.svg)"),
+        "{text}"
+    );
     let mut names: Vec<String> = std::fs::read_dir(&plots)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use super::terminal::{claim_details, claim_summary, describe_run as run_line};
-use super::Report;
+use std::path::{Path, PathBuf};
+
+use super::{figure_stem, Report};
 use crate::verdicts::Verdict;
 
 /// Text for a table cell or a heading: `<` escaped (else Markdown reads a tag), pipes escaped,
@@ -23,7 +25,10 @@ fn symbol(v: Verdict) -> &'static str {
     }
 }
 
-pub fn render_markdown(reports: &[Report]) -> String {
+/// `figures` (from `--plots`) are linked relative to the folder of `path`, the report file,
+/// when they lie below it.
+pub fn render_markdown(reports: &[Report], figures: &[PathBuf], path: &Path) -> String {
+    let base = path.parent().unwrap_or(Path::new(""));
     let mut out = String::from("# mica report\n\n");
     let _ = writeln!(
         out,
@@ -77,6 +82,25 @@ pub fn render_markdown(reports: &[Report]) -> String {
         }
         for (name, source) in &r.data_sources {
             let _ = writeln!(out, "\nData `{name}`: {source}");
+        }
+        let stem = format!("{}-", figure_stem(r));
+        let mine: Vec<&PathBuf> = figures
+            .iter()
+            .filter(|f| {
+                f.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+            })
+            .collect();
+        if !mine.is_empty() {
+            out += "\n### Figures\n\n";
+            for f in mine {
+                let shown = f.strip_prefix(base).unwrap_or(f);
+                let name = f
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let _ = writeln!(out, "![{name}]({})\n", shown.display());
+            }
         }
         out += "\n### Claims\n\n";
         for c in &r.claims {

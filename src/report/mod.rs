@@ -10,7 +10,7 @@ mod terminal;
 pub use json::{check_writable, render_json, write_atomically, write_json, SCHEMA};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use plots::write_plots;
+pub use plots::{figure_stem, write_plots};
 pub use terminal::{
     colour_wanted, cost_table, interrupted_summary, render_show, render_terminal, summary_line,
     summary_table, Detail, Terminal,
@@ -24,11 +24,17 @@ pub enum Format {
     Junit,
 }
 
-/// Writes the reports of one command to `path` in `format`, atomically.
-pub fn write(reports: &[Report], format: Format, path: &std::path::Path) -> std::io::Result<()> {
+/// Writes the reports of one command to `path` in `format`, atomically; the Markdown report
+/// shows the `figures` drawn for it (`--plots`).
+pub fn write(
+    reports: &[Report],
+    format: Format,
+    path: &std::path::Path,
+    figures: &[std::path::PathBuf],
+) -> std::io::Result<()> {
     let text = match format {
         Format::Json => render_json(reports)?,
-        Format::Markdown => render_markdown(reports),
+        Format::Markdown => render_markdown(reports, figures, path),
         Format::Junit => render_junit(reports),
     };
     write_atomically(path, text.as_bytes())

@@ -41,6 +41,17 @@ fn slug(s: &str) -> String {
     out.trim_matches('_').chars().take(60).collect()
 }
 
+/// The prefix of a file's figure names: its file stem, as a slug.
+pub fn figure_stem(r: &Report) -> String {
+    slug(
+        Path::new(&r.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .as_deref()
+            .unwrap_or("file"),
+    )
+}
+
 /// The range of `values` with 8% of room on each side (a unit range around a single value).
 fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
     let (lo, hi) = values
@@ -71,13 +82,7 @@ pub fn write_plots(reports: &[(&Report, &Program)], dir: &Path) -> std::io::Resu
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
     for (r, program) in reports {
-        let stem = slug(
-            Path::new(&r.file)
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .as_deref()
-                .unwrap_or("file"),
-        );
+        let stem = figure_stem(r);
         let mut put =
             |name: String, draw: &dyn Fn(&Path) -> Fallible<bool>| -> std::io::Result<()> {
                 let path = dir.join(name);
