@@ -365,6 +365,11 @@ pub fn run_program(
         quick: opts.quick,
         bootstrap: settings.bootstrap,
         claims,
+        run_declarations: results
+            .runs
+            .keys()
+            .filter_map(|k| Some((k.clone(), program.run_declarations.get(k)?.clone())))
+            .collect(),
         runs: results.runs,
         estimates,
         data_sources: data_sources(program),

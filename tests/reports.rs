@@ -82,6 +82,10 @@ fn json_junit_and_markdown_reports() {
     assert_eq!(claims[2]["met"], false);
     assert_eq!(claims[2]["expect"], "VERIFIED");
     assert_eq!(
+        doc["reports"][0]["run_declarations"]["near"],
+        "ksg(data: g, samples: 400, seeds: 3)"
+    );
+    assert_eq!(
         doc["reports"][0]["estimates"]["estimate(near)"]
             .as_array()
             .unwrap()

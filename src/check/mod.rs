@@ -355,6 +355,12 @@ impl<'a> Checker<'a> {
         if let Some(Value::Run(r)) = &value {
             self.program.runs.insert(key.clone(), r.clone());
             self.run_spans.insert(key.clone(), d.name.span);
+            let text = self
+                .src
+                .get(d.value.span.start..d.value.span.end)
+                .unwrap_or_default();
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.program.run_declarations.insert(key.clone(), text);
             if let Some(t) = r.train() {
                 self.warn_shared_kernel(&t.critic, t.bound.as_ref(), d.value.span);
             }

@@ -19,6 +19,9 @@ pub struct Program {
     pub data: IndexMap<String, DataRef>,
     /// Every declared run (sweeps expanded: `r[16]`, `r[64]`, ...).
     pub runs: IndexMap<String, Arc<RunSpec>>,
+    /// Each declared run's configuration as the file writes it (its declaration's value; a
+    /// sweep's runs share the template), for reports.
+    pub run_declarations: IndexMap<String, String>,
     /// The distinct estimates the claims need: (run, bound, batch).
     pub estimates: Vec<EstimateSpec>,
     /// The distinct probe accuracies the claims need.
@@ -90,6 +93,7 @@ impl Program {
         Program {
             data: self.data.clone(),
             runs: self.runs.clone(),
+            run_declarations: self.run_declarations.clone(),
             estimates,
             probes,
             claims,

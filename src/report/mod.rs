@@ -56,6 +56,8 @@ pub struct Report {
     pub bootstrap: Option<usize>,
     pub claims: Vec<ClaimResult>,
     pub runs: IndexMap<String, RunOutcome>,
+    /// Each run's configuration as the file declares it (whitespace collapsed).
+    pub run_declarations: IndexMap<String, String>,
     /// Every estimate, per seed: held-out mean, its standard error and the batches averaged.
     pub estimates: IndexMap<String, Vec<Option<Evaluation>>>,
     /// A user's data the runs read: (name, files with content hashes and held-out share).
