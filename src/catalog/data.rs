@@ -490,7 +490,7 @@ typed_params! {
 pub static UNIFORMISE: Entry = Entry::constructor(
     "uniformise",
     Kind::Data,
-    "each coordinate through its CDF fitted on a reference sample (bmi's uniformise task): margins close to uniform on (0, 1); piecewise linear between quantiles with exponential tails, a bijection, so MI unchanged",
+    "each coordinate through its CDF fitted on a reference sample (bmi's uniformise task): margins close to uniform on (0, 1); piecewise linear between quantiles with power-law tails, a bijection, so MI unchanged",
     FittedArgs::PARAMS,
     |args| fitted(FittedArgs::read(args)?, Target::Uniform),
 );
