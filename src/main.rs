@@ -182,6 +182,21 @@ impl RunOpts {
         .collect()
     }
 
+    /// The jobs a run executes: one shard with `--shard I/N`, else all.
+    fn scope(&self) -> mica::train::Scope {
+        match self.shard {
+            Some((index, count)) => mica::train::Scope::Shard { index, count },
+            None => mica::train::Scope::All,
+        }
+    }
+
+    /// The job cache of a claim file, unless `--no-cache`.
+    fn cache_for(&self, file: &Path) -> Option<mica::train::Cache> {
+        (!self.no_cache).then(|| mica::train::Cache {
+            dir: cache_dir(file, self.cache.as_deref()),
+        })
+    }
+
     fn terminal(&self) -> report::Terminal {
         report::Terminal {
             detail: if self.quiet {
@@ -279,9 +294,7 @@ fn show(file: &Path, quantity: &str, opts: &RunOpts) -> ExitCode {
         Ok(e) => e,
         Err(code) => return code,
     };
-    exec.cache = (!opts.no_cache).then(|| mica::train::Cache {
-        dir: cache_dir(file, opts.cache.as_deref()),
-    });
+    exec.cache = opts.cache_for(file);
     stop_on_signals(&exec.cancel);
     let settings = mica::verdicts::Settings::default();
     let r = pipeline::run_program(&src.name, &program, &exec, &settings);
@@ -482,10 +495,7 @@ fn exec_options(opts: &RunOpts) -> Result<ExecOptions, ExitCode> {
         progress: !opts.quiet,
         cancel: Default::default(),
         cache: None,
-        scope: match opts.shard {
-            Some((index, count)) => mica::train::Scope::Shard { index, count },
-            None => mica::train::Scope::All,
-        },
+        scope: opts.scope(),
     })
 }
 
@@ -565,11 +575,7 @@ fn finish(
 
 /// Checks every file first (nothing trains unless all check clean), then runs them.
 fn run_files(files: &[PathBuf], opts: &RunOpts) -> ExitCode {
-    let scope = match opts.shard {
-        Some((index, count)) => mica::train::Scope::Shard { index, count },
-        None => mica::train::Scope::All,
-    };
-    run_files_in(files, opts, scope)
+    run_files_in(files, opts, opts.scope())
 }
 
 /// `run_files` with the jobs `scope` allows: all, one shard (no report), or the cache alone.
@@ -603,9 +609,7 @@ fn run_files_in(files: &[PathBuf], opts: &RunOpts, scope: mica::train::Scope) ->
             ..Default::default()
         };
         let exec = ExecOptions {
-            cache: (!opts.no_cache).then(|| mica::train::Cache {
-                dir: cache_dir(Path::new(&src.name), opts.cache.as_deref()),
-            }),
+            cache: opts.cache_for(Path::new(&src.name)),
             ..exec.clone()
         };
         let r = pipeline::run_program(&src.name, &program, &exec, &settings);

@@ -422,8 +422,8 @@ impl Distribution for Mixture {
             .iter()
             .zip(&self.blocks)
             .zip(&self.weights)
-            .map(|((c, g), w)| {
-                let (joint, x, y) = c.shape.form_densities(g);
+            .zip(&self.densities)
+            .map(|(((c, g), w), &(joint, x, y))| {
                 Some(MixtureTerm {
                     log_weight: w.ln(),
                     mean_x: c.mean[..dx].to_vec(),

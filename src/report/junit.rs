@@ -78,7 +78,7 @@ pub fn render_junit(reports: &[Report]) -> String {
                     "      <failure type=\"{}\" message=\"{} (expected {})\">{}</failure>",
                     c.verdict,
                     c.verdict,
-                    c.expect.to_string().to_uppercase(),
+                    crate::verdicts::Verdict::expected(c.expect),
                     escape(&claim_details(c))
                 );
             }

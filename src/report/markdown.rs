@@ -2,10 +2,9 @@
 //! of the claims, the runs, and each claim's details (its text, why, the evidence, p-values).
 
 use std::fmt::Write as _;
-
-use super::terminal::{claim_details, claim_summary, describe_run as run_line};
 use std::path::{Path, PathBuf};
 
+use super::terminal::{claim_details, claim_summary, describe_run as run_line};
 use super::{figure_stem, Report};
 use crate::verdicts::Verdict;
 
@@ -15,14 +14,6 @@ fn cell(s: &str) -> String {
     s.replace('<', "&lt;")
         .replace('|', "\\|")
         .replace('\n', " ")
-}
-
-fn symbol(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Verified => "✓",
-        Verdict::Refuted => "✗",
-        Verdict::Inconclusive => "?",
-    }
 }
 
 /// `figures` (from `--plots`) are linked relative to the folder of `path`, the report file,
@@ -62,12 +53,12 @@ pub fn render_markdown(reports: &[Report], figures: &[PathBuf], path: &Path) -> 
             let expect = if c.met {
                 String::new()
             } else {
-                format!(" (expected {})", c.expect.to_string().to_uppercase())
+                format!(" (expected {})", Verdict::expected(c.expect))
             };
             let _ = writeln!(
                 out,
                 "| {} | {}{expect} | {} | {} | {} |",
-                symbol(c.verdict),
+                c.verdict.symbol(),
                 c.verdict,
                 cell(&c.title),
                 cell(&values),
@@ -107,7 +98,7 @@ pub fn render_markdown(reports: &[Report], figures: &[PathBuf], path: &Path) -> 
             let _ = writeln!(
                 out,
                 "#### {} {}: {}\n\n```text\n{}```\n",
-                symbol(c.verdict),
+                c.verdict.symbol(),
                 c.verdict,
                 cell(&c.title),
                 claim_details(c)

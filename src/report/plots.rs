@@ -68,12 +68,12 @@ fn padded(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
 
 /// Mean and the half-width of a 95% Student-t interval of the mean (0 for one value).
 fn mean_interval(v: &[f64]) -> (f64, f64) {
-    let (mean, sd) = crate::verdicts::stats::mean_sd(v);
+    let est = crate::verdicts::stats::one_sample(v, 0.0);
     if v.len() < 2 {
-        return (mean, 0.0);
+        return (est.mean, 0.0);
     }
-    let t = crate::verdicts::stats::quantile(0.975, (v.len() - 1) as f64);
-    (mean, t * sd / (v.len() as f64).sqrt())
+    let (_, hi) = est.limits(0.975);
+    (est.mean, hi - est.mean)
 }
 
 /// Writes every figure of the reports (each with the program it ran) into `dir`; the paths

@@ -102,12 +102,12 @@ fn fmt_p(p: f64) -> String {
 /// verdict when `colour`.
 fn verdict_cell(c: &ClaimResult, colour: bool) -> String {
     let mark = if c.met { "ok  " } else { "FAIL" };
-    let (symbol, code) = match c.verdict {
-        Verdict::Verified => ("✓", "32"),
-        Verdict::Refuted => ("✗", "31"),
-        Verdict::Inconclusive => ("?", "33"),
+    let code = match c.verdict {
+        Verdict::Verified => "32",
+        Verdict::Refuted => "31",
+        Verdict::Inconclusive => "33",
     };
-    let cell = format!("{symbol} {:<12}", c.verdict.to_string());
+    let cell = format!("{} {:<12}", c.verdict.symbol(), c.verdict.to_string());
     if colour {
         format!("{mark} \x1b[{code}m{cell}\x1b[0m")
     } else {
@@ -162,11 +162,7 @@ pub fn summary_table(r: &Report, colour: bool) -> String {
         if c.expect == crate::syntax::ast::Expect::Verified {
             c.title.clone()
         } else {
-            format!(
-                "{} (expected {})",
-                c.title,
-                c.expect.to_string().to_uppercase()
-            )
+            format!("{} (expected {})", c.title, Verdict::expected(c.expect))
         }
     };
     let width = r
@@ -422,14 +418,13 @@ pub fn render_show(r: &Report, c: &ClaimResult, quantity: &str) -> String {
         let _ = writeln!(out, "  seed {seed}: {v:.6}");
     }
     let n = e.lhs_seeds.len();
-    let (mean, sd) = crate::verdicts::stats::mean_sd(&e.lhs_seeds);
     if n >= 2 {
-        let half = crate::verdicts::stats::quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt();
+        let est = crate::verdicts::stats::one_sample(&e.lhs_seeds, 0.0);
+        let (lo, hi) = est.limits(0.975);
         let _ = writeln!(
             out,
-            "  mean {mean:.6}, sd {sd:.6} over {n} seeds; 95% interval of the mean [{:.6}, {:.6}] (Student t)",
-            mean - half,
-            mean + half
+            "  mean {:.6}, sd {:.6} over {n} seeds; 95% interval of the mean [{lo:.6}, {hi:.6}] (Student t)",
+            est.mean, est.sd
         );
     } else {
         let _ = writeln!(out, "  1 seed: no interval (set `seeds:` or --seeds)");

@@ -39,13 +39,26 @@ impl fmt::Display for Verdict {
 }
 
 impl Verdict {
+    /// The verdict an expectation names.
+    pub fn expected(e: Expect) -> Verdict {
+        match e {
+            Expect::Verified => Verdict::Verified,
+            Expect::Refuted => Verdict::Refuted,
+            Expect::Inconclusive => Verdict::Inconclusive,
+        }
+    }
+
     pub fn meets(self, e: Expect) -> bool {
-        matches!(
-            (self, e),
-            (Verdict::Verified, Expect::Verified)
-                | (Verdict::Refuted, Expect::Refuted)
-                | (Verdict::Inconclusive, Expect::Inconclusive)
-        )
+        self == Verdict::expected(e)
+    }
+
+    /// ✓, ✗ or ?, as the reports mark verdicts.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Verdict::Verified => "✓",
+            Verdict::Refuted => "✗",
+            Verdict::Inconclusive => "?",
+        }
     }
 }
 
