@@ -135,9 +135,9 @@ fn front_end(text: &str) -> (bool, std::time::Duration) {
 /// The fuzz harness: grammar-aware mutations of every claim file in the repository (deletions,
 /// insertions of the language's words, swapped and duplicated tokens, copied spans, extreme
 /// numbers, deep chains, long lines and names, odd unicode) through parse, check and
-/// rendering. Nothing may panic or take over 5 s. `cargo test` runs 3,000 inputs with a fixed
-/// seed; the long mode is `MICA_FUZZ_CASES=100000 MICA_FUZZ_SEED=N cargo test --release
-/// --test robustness mutated_inputs`.
+/// rendering. Nothing may panic. `cargo test` runs 3,000 inputs with a fixed seed; the long
+/// mode is `MICA_FUZZ_CASES=100000 MICA_FUZZ_SEED=N MICA_FUZZ_TIMEOUT_S=5 cargo test --release
+/// --test robustness mutated_inputs`, which also fails on any input slower than the limit.
 #[test]
 fn mutated_inputs_never_panic() {
     let texts = seeds_texts();
@@ -150,6 +150,11 @@ fn mutated_inputs_never_panic() {
     };
     let n = env("MICA_FUZZ_CASES", 3000) as usize;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(env("MICA_FUZZ_SEED", 42));
+    // A hang shows as a test that does not finish; the long mode can also set a per-input
+    // limit (not by default: a timed assertion fails on a busy machine, not on a slow parser).
+    let timeout = std::env::var("MICA_FUZZ_TIMEOUT_S")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
     let mut refused = 0;
     let mut slowest = std::time::Duration::ZERO;
     for i in 0..n {
@@ -160,7 +165,9 @@ fn mutated_inputs_never_panic() {
             Ok((was_refused, took)) => {
                 refused += usize::from(was_refused);
                 slowest = slowest.max(took);
-                assert!(took.as_secs() < 5, "{took:?} on input {i}:\n{m}");
+                if let Some(limit) = timeout {
+                    assert!(took.as_secs() < limit, "{took:?} on input {i}:\n{m}");
+                }
             }
             Err(_) => panic!("panic on input {i}:\n{m}"),
         }
@@ -236,22 +243,19 @@ fn long_chains_and_huge_numbers_are_refused_with_a_code() {
         ),
     ];
     for (text, code) in cases {
-        let start = std::time::Instant::now();
         let reports = compile(&Source::new("t", text)).unwrap_err();
         let codes: Vec<String> = reports
             .iter()
             .filter_map(|r| r.code().map(|c| c.to_string()))
             .collect();
         assert_eq!(codes, [code]);
-        // Generous: the point is "not minutes" (measured well under 0.1 s in release).
-        assert!(
-            start.elapsed().as_secs() < 10,
-            "{code}: {:?}",
-            start.elapsed()
-        );
     }
     // A chain at the limit still checks.
     let ok = format!("let x = 1{}\nclaim \"c\": x > 2\n", " + 1".repeat(150));
+    assert!(compile(&Source::new("t", ok)).is_ok());
+    // Long digit runs that are not numbers (in a title, a comment, a name) are not refused.
+    let digits = "7".repeat(1_000);
+    let ok = format!("# {digits}\nlet x{digits} = 1\nclaim \"c {digits}\": x{digits} < 2\n");
     assert!(compile(&Source::new("t", ok)).is_ok());
 }
 

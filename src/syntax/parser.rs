@@ -216,6 +216,7 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_LIST_ITEMS: usize = 1 << 20;
 
 fn check_nesting(src: &str) -> Result<(), SyntaxError> {
+    check_number_lengths(src)?;
     // The open brackets, each with its position and the commas seen directly inside it.
     let mut open: Vec<(usize, usize)> = Vec::new();
     for (i, c) in src.char_indices() {
@@ -240,6 +241,46 @@ fn check_nesting(src: &str) -> Result<(), SyntaxError> {
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a run of digits longer than any number mica accepts before pest scans it (a
+/// 10-million-digit literal took seconds to tokenise in a debug build). Digits inside strings,
+/// comments and names are not numbers and are skipped.
+fn check_number_lengths(src: &str) -> Result<(), SyntaxError> {
+    let bytes = src.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && !matches!(bytes[i], b'"' | b'\n') {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b if b.is_ascii_alphabetic() || b == b'_' => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+            }
+            b if b.is_ascii_digit() => {
+                let start = i;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - start > MAX_NUMBER_LEN {
+                    return Err(SyntaxError::bad_number(Span::new(start, i)));
+                }
+            }
+            _ => i += 1,
         }
     }
     Ok(())
