@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod critic;
 pub mod density;
 pub mod encoder;
+pub mod fast;
 pub mod frozen;
 mod layers;
 pub mod probe;

@@ -5,6 +5,7 @@
 use candle_core::{Device, Result, Tensor};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
 
+use super::fast::{FastTrainer, REFERENCE_ENV};
 use super::progress::JobProgress;
 use super::Cancel;
 use crate::bounds::LossState;
@@ -61,8 +62,40 @@ pub fn to_tensors(s: &Sample, device: &Device) -> Result<(Tensor, Tensor)> {
 }
 
 /// Trains seed `seed_index` of `spec` for `steps` steps, stopping early (marked
-/// `interrupted`) once `cancel` is set.
+/// `interrupted`) once `cancel` is set; on the CPU fast path where it applies, unless
+/// `MICA_REFERENCE` is set.
 pub fn fit(
+    spec: &RunSpec,
+    steps: usize,
+    file_seed: u64,
+    seed_index: usize,
+    device: &Device,
+    cancel: &Cancel,
+    progress: &JobProgress,
+) -> Result<Trained> {
+    let path = if std::env::var_os(REFERENCE_ENV).is_some() {
+        TrainPath::Reference
+    } else {
+        TrainPath::Fast
+    };
+    fit_on(
+        path, spec, steps, file_seed, seed_index, device, cancel, progress,
+    )
+}
+
+/// Which implementation trains a critic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainPath {
+    /// The hand-written CPU path (`nn::fast`) where it applies, candle's autograd elsewhere.
+    Fast,
+    /// Candle's autograd and candle_nn's AdamW for every critic: the reference.
+    Reference,
+}
+
+/// `fit` on a chosen path (the agreement tests train the same run on both).
+#[allow(clippy::too_many_arguments)]
+pub fn fit_on(
+    path: TrainPath,
     spec: &RunSpec,
     steps: usize,
     file_seed: u64,
@@ -92,6 +125,10 @@ pub fn fit(
         None => None,
     };
     let mut opt = optimiser(spec_t, &params)?;
+    let mut fast = match path {
+        TrainPath::Fast => FastTrainer::new(spec_t, bound, &critic, &params, device)?,
+        TrainPath::Reference => None,
+    };
     let steps = if trains { steps } else { 0 };
     let stages = data.stage_count();
     let every = trace_interval(steps, stages, spec_t.patience);
@@ -130,25 +167,25 @@ pub fn fit(
         // A user's rows are split: training batches from the training part, the trace from
         // the held-out part.
         let batch = now.sample_part(Part::Train, spec_t.batch, &mut train_rng);
-        let (x, y) = to_tensors(&batch, device)?;
-        let log_b = baseline.as_ref().map(|b| b.forward(&y)).transpose()?;
-        let scores = match (&momentum, spec_t.negatives) {
-            (Some(key_encoder), Some(n)) => {
-                // MoCo: the batch's own x keys (positives on the diagonal) then the queue.
-                let keys = critic.keys(key_encoder, &x)?;
-                let columns = match &queue {
-                    Some(q) => Tensor::cat(&[&keys, q], 0)?,
-                    None => keys.clone(),
-                };
-                let Some(s) = critic.scores_against_keys(&y, &columns)? else {
-                    candle_core::bail!("a queue of negatives needs a separable or bilinear critic")
-                };
-                queue = Some(enqueue(keys, queue.take(), n)?);
-                s
+        let (loss, fast_scores) = match fast.as_ref() {
+            Some(f) => {
+                let s = f.scores(&batch, device)?;
+                (f.loss(bound, &s, &mut state)?, Some(s))
             }
-            _ => critic.scores(&x, &y)?,
+            None => (
+                reference_loss(
+                    &batch,
+                    device,
+                    &critic,
+                    baseline.as_ref(),
+                    bound,
+                    &mut state,
+                    (&momentum, spec_t.negatives),
+                    &mut queue,
+                )?,
+                None,
+            ),
         };
-        let loss = bound.loss(&scores, log_b.as_ref(), &mut state)?;
         let record = step % every == 0 || step + 1 == steps;
         if record || step % 50 == 0 {
             let l: f32 = loss.to_scalar()?;
@@ -159,8 +196,13 @@ pub fn fit(
         }
         if record {
             let held_out = now.sample_part(Part::HeldOut, spec_t.batch, &mut trace_rng);
-            let (hx, hy) = to_tensors(&held_out, device)?;
-            let est = estimate(&hx, &hy)?;
+            let est = match fast.as_ref() {
+                Some(f) => f.estimate(bound, &held_out, device)?,
+                None => {
+                    let (hx, hy) = to_tensors(&held_out, device)?;
+                    estimate(&hx, &hy)?
+                }
+            };
             if !plausible(est) {
                 diverged = Some(format!(
                     "the held-out estimate reached {est:.3e} nats at step {step}"
@@ -170,21 +212,32 @@ pub fn fit(
             trace.push((step, est));
             progress.step(step, Some(est));
             if let Some(s) = stopper.as_mut() {
+                if let Some(f) = fast.as_ref() {
+                    f.write_back(&params)?;
+                }
                 if let Some(at) = s.observe(&trace, step, &params)? {
                     stopped_at = Some(at);
                     break;
                 }
             }
         }
-        let mut grads = loss.backward()?;
-        if let Some(max_norm) = spec_t.clip {
-            clip_gradients(&mut grads, &params.vars, max_norm)?;
+        match (fast.as_mut(), fast_scores) {
+            (Some(f), Some(s)) => f.step(&loss, s)?,
+            _ => {
+                let mut grads = loss.backward()?;
+                if let Some(max_norm) = spec_t.clip {
+                    clip_gradients(&mut grads, &params.vars, max_norm)?;
+                }
+                opt.step(&grads)?;
+            }
         }
-        opt.step(&grads)?;
         if let (Some(key_encoder), Some(g)) = (&momentum, critic.x_encoder()) {
             follow(key_encoder, g, spec_t.momentum)?;
         }
         steps_done = step + 1;
+    }
+    if let Some(f) = fast.as_ref() {
+        f.write_back(&params)?;
     }
     // Early stopping keeps the parameters of the best held-out estimate.
     if let (Some(_), Some(s)) = (stopped_at, &stopper) {
@@ -200,6 +253,40 @@ pub fn fit(
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
     })
+}
+
+/// The training loss of one batch on the plain candle path (with a MoCo queue of negatives,
+/// when the run keeps one).
+#[allow(clippy::too_many_arguments)]
+fn reference_loss(
+    batch: &Sample,
+    device: &Device,
+    critic: &Critic,
+    baseline: Option<&Baseline>,
+    bound: &dyn crate::bounds::Bound,
+    state: &mut LossState,
+    (momentum, negatives): (&Option<crate::nn::Encoder>, Option<usize>),
+    queue: &mut Option<Tensor>,
+) -> Result<Tensor> {
+    let (x, y) = to_tensors(batch, device)?;
+    let log_b = baseline.map(|b| b.forward(&y)).transpose()?;
+    let scores = match (momentum, negatives) {
+        (Some(key_encoder), Some(n)) => {
+            // MoCo: the batch's own x keys (positives on the diagonal) then the queue.
+            let keys = critic.keys(key_encoder, &x)?;
+            let columns = match &queue {
+                Some(q) => Tensor::cat(&[&keys, q], 0)?,
+                None => keys.clone(),
+            };
+            let Some(s) = critic.scores_against_keys(&y, &columns)? else {
+                candle_core::bail!("a queue of negatives needs a separable or bilinear critic")
+            };
+            *queue = Some(enqueue(keys, queue.take(), n)?);
+            s
+        }
+        _ => critic.scores(&x, &y)?,
+    };
+    bound.loss(&scores, log_b.as_ref(), state)
 }
 
 /// Moves each of the momentum encoder's variables toward the trained one's:

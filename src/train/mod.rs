@@ -8,6 +8,7 @@ mod cancel;
 mod device;
 mod eval;
 mod execute;
+mod fast;
 mod fit;
 mod probe;
 mod progress;
@@ -20,6 +21,7 @@ pub use eval::{evaluate, Evaluation};
 pub use execute::{
     execute, planned_jobs, EstimateResults, ExecOptions, Results, RunOutcome, Scope,
 };
-pub use fit::{fit, Trained};
+pub use fast::{takes_fast_path, REFERENCE_ENV};
+pub use fit::{fit, fit_on, TrainPath, Trained};
 pub use probe::probe_value;
 pub use progress::{JobProgress, Mode as ProgressMode, Progress};
