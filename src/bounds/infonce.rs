@@ -36,6 +36,34 @@ impl Bound for InfoNce {
     fn estimate_streamed(&self, st: &super::RowStats) -> Option<f64> {
         Some(st.sum_diag_minus_lse / st.k as f64 + (st.k as f64).ln())
     }
+
+    /// loss = -(mean_i (s_ii - lse_i) + ln K); d loss / d s_ij = (softmax_i(s)_j - [i = j]) / K.
+    fn loss_and_gradient(&self, s: &[f32], k: usize) -> Option<(f64, Vec<f32>)> {
+        if k == 0 || s.len() != k * k {
+            return None;
+        }
+        let mut grad = vec![0.0f32; k * k];
+        let mut total = 0.0f64;
+        let inv_k = 1.0 / k as f32;
+        for (i, (row, g)) in s.chunks_exact(k).zip(grad.chunks_exact_mut(k)).enumerate() {
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0.0f32;
+            for (gj, &v) in g.iter_mut().zip(row) {
+                let e = (v - max).exp();
+                *gj = e;
+                sum += e;
+            }
+            let scale = inv_k / sum;
+            for gj in g.iter_mut() {
+                *gj *= scale;
+            }
+            g[i] -= inv_k;
+            let lse = max as f64 + (sum as f64).ln();
+            total += row[i] as f64 - lse;
+        }
+        let loss = -(total / k as f64 + (k as f64).ln());
+        Some((loss, grad))
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +98,33 @@ mod tests {
         let s = (Tensor::eye(k, candle_core::DType::F32, &Device::Cpu).unwrap() * 50.0).unwrap();
         let v: f32 = InfoNce.estimate(&s).unwrap().to_scalar().unwrap();
         assert!((v as f64 - (k as f64).ln()).abs() < 1e-4, "{v}");
+    }
+
+    /// The hand-written loss and gradient equal the estimate's negation and its autograd
+    /// gradient.
+    #[test]
+    fn hand_written_gradient_matches_autograd() {
+        let k = 7;
+        let vals: Vec<f32> = (0..k * k)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.7)
+            .collect();
+        let v = candle_core::Var::from_vec(vals.clone(), (k, k), &Device::Cpu).unwrap();
+        let loss = InfoNce.estimate(v.as_tensor()).unwrap().neg().unwrap();
+        let want: Vec<f32> = loss
+            .backward()
+            .unwrap()
+            .get(v.as_tensor())
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let (l, g) = InfoNce.loss_and_gradient(&vals, k).unwrap();
+        let l0: f32 = loss.to_scalar().unwrap();
+        assert!((l - l0 as f64).abs() < 1e-5, "{l} {l0}");
+        for (a, b) in g.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-6, "{a} {b}");
+        }
     }
 
     /// Constant scores carry no information: the estimate is exactly 0.

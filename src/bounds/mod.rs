@@ -56,6 +56,13 @@ pub trait Bound: Send + Sync + fmt::Debug {
     ) -> Result<Tensor> {
         self.estimate_with(scores, log_baseline)?.neg()
     }
+    /// The training loss of a K x K score matrix (row-major, no baseline) and its gradient in
+    /// the scores, computed by hand in one pass, for bounds that have such a form; `None` (the
+    /// default) sends the CPU fast path to autograd on `loss`. Must equal `loss` and its
+    /// gradient to rounding (each implementation's tests check it against autograd).
+    fn loss_and_gradient(&self, _scores: &[f32], _k: usize) -> Option<(f64, Vec<f32>)> {
+        None
+    }
     /// The largest value the estimate can take at batch size K, whatever the critic; `None`
     /// (the default) for bounds that can take any value.
     fn ceiling(&self, _k: usize) -> Option<f64> {

@@ -274,9 +274,7 @@ fn relu_in_place(h: &mut [f32]) {
 /// Zeroes the gradient where the ReLU's output was 0.
 fn relu_backward(d: &mut [f32], out: &[f32]) {
     for (g, &o) in d.iter_mut().zip(out) {
-        if o <= 0.0 {
-            *g = 0.0;
-        }
+        *g = if o > 0.0 { *g } else { 0.0 };
     }
 }
 

@@ -22,9 +22,10 @@ pub struct FastTrainer {
     clip: Option<f64>,
 }
 
-/// The scores of one training batch, as a variable the bound's loss is differentiated in.
-pub struct FastScores {
-    pub scores: Var,
+/// One training batch's loss, the scores' gradient, and what the critic's backward pass needs.
+pub struct FastStep {
+    pub loss: f32,
+    scores_grad: Vec<f32>,
     forward: Forward,
 }
 
@@ -62,40 +63,56 @@ impl FastTrainer {
         }))
     }
 
-    /// The K x K scores of a batch, and what the backward pass needs.
-    pub fn scores(&self, batch: &Sample, device: &Device) -> Result<FastScores> {
-        let (s, forward) =
-            self.critic
-                .forward(&self.params, as_f32(&batch.x), as_f32(&batch.y), batch.n);
-        let scores = Var::from_tensor(&Tensor::from_vec(s, (batch.n, batch.n), device)?)?;
-        Ok(FastScores { scores, forward })
+    /// The K x K scores of a batch (row-major) and what the backward pass needs.
+    fn scores(&self, batch: &Sample) -> (Vec<f32>, Forward) {
+        self.critic
+            .forward(&self.params, as_f32(&batch.x), as_f32(&batch.y), batch.n)
     }
 
     /// The bound's estimate on a held-out batch (no gradient).
     pub fn estimate(&self, bound: &dyn Bound, batch: &Sample, device: &Device) -> Result<f64> {
-        let s = self.scores(batch, device)?;
-        let v: f32 = bound
-            .estimate_with(s.scores.as_tensor(), None)?
-            .to_scalar()?;
+        let (s, _) = self.scores(batch);
+        let s = Tensor::from_vec(s, (batch.n, batch.n), device)?;
+        let v: f32 = bound.estimate_with(&s, None)?.to_scalar()?;
         Ok(v as f64)
     }
 
-    /// The training loss of a batch's scores.
-    pub fn loss(&self, bound: &dyn Bound, s: &FastScores, state: &mut LossState) -> Result<Tensor> {
-        bound.loss(s.scores.as_tensor(), None, state)
-    }
-
-    /// One optimiser step: the loss's gradient in the scores (candle), back through the critic
-    /// (by hand), clipped to the run's norm, then AdamW.
-    pub fn step(&mut self, loss: &Tensor, s: FastScores) -> Result<()> {
-        let grads = loss.backward()?;
-        let k = s.scores.dim(0)?;
-        let ds: Vec<f32> = match grads.get(s.scores.as_tensor()) {
+    /// A training batch's loss and the gradient in its scores: by the bound's hand-written
+    /// form when it has one, else by candle's autograd on the score matrix alone.
+    pub fn forward(
+        &self,
+        bound: &dyn Bound,
+        batch: &Sample,
+        device: &Device,
+        state: &mut LossState,
+    ) -> Result<FastStep> {
+        let k = batch.n;
+        let (s, forward) = self.scores(batch);
+        if let Some((loss, scores_grad)) = bound.loss_and_gradient(&s, k) {
+            return Ok(FastStep {
+                loss: loss as f32,
+                scores_grad,
+                forward,
+            });
+        }
+        let scores = Var::from_tensor(&Tensor::from_vec(s, (k, k), device)?)?;
+        let loss = bound.loss(scores.as_tensor(), None, state)?;
+        let scores_grad = match loss.backward()?.get(scores.as_tensor()) {
             Some(g) => g.flatten_all()?.to_vec1()?,
             None => vec![0.0; k * k],
         };
+        Ok(FastStep {
+            loss: loss.to_scalar()?,
+            scores_grad,
+            forward,
+        })
+    }
+
+    /// One optimiser step: back through the critic, clipped to the run's norm, then AdamW.
+    pub fn step(&mut self, step: FastStep) {
         self.params.zero_grads();
-        self.critic.backward(&mut self.params, s.forward, &ds);
+        self.critic
+            .backward(&mut self.params, step.forward, &step.scores_grad);
         if let Some(max_norm) = self.clip {
             let norm = self.params.grad_norm();
             if norm > max_norm && norm.is_finite() {
@@ -103,7 +120,6 @@ impl FastTrainer {
             }
         }
         self.params.adamw_step(&self.adamw);
-        Ok(())
     }
 
     /// Copies the trained values into the critic's variables.

@@ -167,28 +167,22 @@ pub fn fit_on(
         // A user's rows are split: training batches from the training part, the trace from
         // the held-out part.
         let batch = now.sample_part(Part::Train, spec_t.batch, &mut train_rng);
-        let (loss, fast_scores) = match fast.as_ref() {
-            Some(f) => {
-                let s = f.scores(&batch, device)?;
-                (f.loss(bound, &s, &mut state)?, Some(s))
-            }
-            None => (
-                reference_loss(
-                    &batch,
-                    device,
-                    &critic,
-                    baseline.as_ref(),
-                    bound,
-                    &mut state,
-                    (&momentum, spec_t.negatives),
-                    &mut queue,
-                )?,
-                None,
-            ),
+        let loss = match fast.as_ref() {
+            Some(f) => StepLoss::Fast(f.forward(bound, &batch, device, &mut state)?),
+            None => StepLoss::Reference(reference_loss(
+                &batch,
+                device,
+                &critic,
+                baseline.as_ref(),
+                bound,
+                &mut state,
+                (&momentum, spec_t.negatives),
+                &mut queue,
+            )?),
         };
         let record = step % every == 0 || step + 1 == steps;
         if record || step % 50 == 0 {
-            let l: f32 = loss.to_scalar()?;
+            let l = loss.value()?;
             if !l.is_finite() {
                 diverged = Some(format!("loss became {l} at step {step}"));
                 break;
@@ -221,9 +215,10 @@ pub fn fit_on(
                 }
             }
         }
-        match (fast.as_mut(), fast_scores) {
-            (Some(f), Some(s)) => f.step(&loss, s)?,
-            _ => {
+        match (fast.as_mut(), loss) {
+            (Some(f), StepLoss::Fast(s)) => f.step(s),
+            (_, StepLoss::Fast(_)) => unreachable!("a fast step comes from the fast trainer"),
+            (_, StepLoss::Reference(loss)) => {
                 let mut grads = loss.backward()?;
                 if let Some(max_norm) = spec_t.clip {
                     clip_gradients(&mut grads, &params.vars, max_norm)?;
@@ -253,6 +248,21 @@ pub fn fit_on(
         seconds: start.elapsed().as_secs_f64(),
         interrupted,
     })
+}
+
+/// A training batch's loss on the path that trains the critic.
+enum StepLoss {
+    Fast(super::fast::FastStep),
+    Reference(Tensor),
+}
+
+impl StepLoss {
+    fn value(&self) -> Result<f32> {
+        match self {
+            StepLoss::Fast(s) => Ok(s.loss),
+            StepLoss::Reference(t) => t.to_scalar(),
+        }
+    }
 }
 
 /// The training loss of one batch on the plain candle path (with a MoCo queue of negatives,
