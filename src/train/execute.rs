@@ -443,12 +443,21 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     }
 }
 
+/// Raised whenever a change moves trained numbers by more than nothing (2: the CPU fast path),
+/// so that no cache entry from before it is taken for a result of the new code.
+const NUMERICS: u32 = 2;
+
 /// The description whose hash keys a job in the cache: everything that determines its
 /// results. The run's specification is the checker's, resolved: every argument, default and
 /// referenced declaration (data, critics, encoders, upstream runs) in full.
 fn job_description(spec: &RunSpec, seed: usize, opts: &ExecOptions) -> String {
+    let path = if std::env::var_os(super::REFERENCE_ENV).is_some() {
+        "reference"
+    } else {
+        "fast"
+    };
     format!(
-        "mica {}\nseed {seed} of file seed {}\nsteps {}\ndevice {:?}\nrun {spec:?}\n",
+        "mica {} numerics {NUMERICS} path {path}\nseed {seed} of file seed {}\nsteps {}\ndevice {:?}\nrun {spec:?}\n",
         env!("CARGO_PKG_VERSION"),
         opts.file_seed,
         opts.steps(spec.steps()),
