@@ -65,9 +65,13 @@ def main():
     exe = mica_binary()
     import torch  # noqa: F401  (fail early, with Python's message, when torch is missing)
 
-    print(f"| critic, batch | steps | mica steps/s | PyTorch steps/s | ratio | estimates (mica, PyTorch) |"
-          + (" reference path steps/s |" if a.reference else ""))
-    print("|---|---|---|---|---|---|" + ("---|" if a.reference else ""))
+    pm = run([exe, "peak"], a.core)["peak_gflop_per_s"]
+    pp = run([sys.executable, os.path.join(HERE, "torch_steps.py"), "peak"], a.core)["peak_gflop_per_s"]
+    print(f"2048 x 2048 f32 matmul on one thread: mica (gemm) {pm:.1f} GFLOP/s, PyTorch {pp:.1f} GFLOP/s")
+    print()
+    print("| critic, batch | steps | mica steps/s | PyTorch steps/s | ratio | estimates (mica, PyTorch) "
+          "| mica GFLOP/s (% of gemm peak) |" + (" reference path steps/s |" if a.reference else ""))
+    print("|---|---|---|---|---|---|---|" + ("---|" if a.reference else ""))
     for critic, batch, steps in rows:
         args = [critic, str(batch), str(steps)]
         m, p, r = [], [], []
@@ -80,7 +84,9 @@ def main():
         ps = statistics.median(x["steps_per_s"] for x in p)
         est = f"{statistics.median(x['final_estimate'] for x in m):.2f}, " \
               f"{statistics.median(x['final_estimate'] for x in p):.2f}"
-        line = f"| {critic}, {batch} | {steps} | {ms:.1f} | {ps:.1f} | {ms / ps:.2f} | {est} |"
+        gf = statistics.median(x["gflop_per_s"] for x in m)
+        line = (f"| {critic}, {batch} | {steps} | {ms:.1f} | {ps:.1f} | {ms / ps:.2f} | {est} "
+                f"| {gf:.1f} ({100 * gf / pm:.0f}%) |")
         if a.reference:
             line += f" {statistics.median(x['steps_per_s'] for x in r):.1f} |"
         print(line, flush=True)

@@ -26,6 +26,10 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .collect();
+    if args.first().map(String::as_str) == Some("peak") {
+        peak();
+        return;
+    }
     if args.len() < 3 {
         eprintln!("usage: cargo bench --bench steps -- separable|concat|bmi BATCH STEPS [WARMUP]");
         std::process::exit(2);
@@ -82,16 +86,54 @@ fn main() {
     let trained = fit(&spec, steps, 0, 0, &device, &cancel, &quiet).expect("training runs");
     let seconds = start.elapsed().as_secs_f64();
     let last = trained.trace.last().map(|p| p.1).unwrap_or(f64::NAN);
+    let flops = flops_per_step(&args[0], batch);
     println!(
         "{{\"side\": \"mica\", \"critic\": \"{}\", \"batch\": {batch}, \"steps\": {steps}, \
          \"seconds\": {seconds:.4}, \"steps_per_s\": {:.3}, \"final_estimate\": {last:.4}, \
-         \"path\": \"{}\"}}",
+         \"gflop_per_step\": {:.4}, \"gflop_per_s\": {:.2}, \"path\": \"{}\"}}",
         args[0],
         steps as f64 / seconds,
+        flops / 1e9,
+        flops * steps as f64 / seconds / 1e9,
         if std::env::var_os("MICA_REFERENCE").is_some() {
             "reference"
         } else {
             "fast"
         }
     );
+}
+
+/// The matrix-product FLOPs of one training step (forward, backward, and a tenth of a held-out
+/// forward for the trace), counted from the shapes: 2 FLOPs per multiply-add; the backward
+/// pass costs twice the forward's products (input and weight gradients). Elementwise work is
+/// not counted, so the figure is what a perfect kernel would have to do at least.
+fn flops_per_step(critic: &str, k: usize) -> f64 {
+    let k = k as f64;
+    let mlp = |widths: &[f64]| widths.windows(2).map(|w| w[0] * w[1]).sum::<f64>();
+    let forward = match critic {
+        // x and y rows through one MLP, then the K x K dot products of 32-dim embeddings.
+        "separable" => 2.0 * k * mlp(&[20.0, 256.0, 256.0, 32.0]) + k * k * 32.0,
+        // The split first layer on K rows of each side, the rest on K^2 pairs.
+        "concat" => 2.0 * k * 20.0 * 256.0 + k * k * mlp(&[256.0, 256.0, 1.0]),
+        _ => 2.0 * k * 16.0 + k * k * mlp(&[16.0, 8.0, 1.0]),
+    };
+    2.0 * forward * (3.0 + 0.1)
+}
+
+/// The machine's f32 matrix-product rate on one thread: 2048 x 2048 products through candle
+/// (the gemm crate, with the same kernels the fast path calls).
+fn peak() {
+    let n = 2048;
+    let dev = candle_core::Device::Cpu;
+    let a = candle_core::Tensor::randn(0f32, 1.0, (n, n), &dev).expect("tensor");
+    let b = candle_core::Tensor::randn(0f32, 1.0, (n, n), &dev).expect("tensor");
+    let _ = a.matmul(&b).expect("matmul");
+    let reps = 5;
+    let start = std::time::Instant::now();
+    for _ in 0..reps {
+        let _ = a.matmul(&b).expect("matmul");
+    }
+    let s = start.elapsed().as_secs_f64();
+    let gflops = 2.0 * (n as f64).powi(3) * reps as f64 / s / 1e9;
+    println!("{{\"side\": \"mica\", \"peak_gflop_per_s\": {gflops:.2}, \"n\": {n}}}");
 }

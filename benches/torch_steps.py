@@ -62,7 +62,20 @@ def infonce(scores):
     return (scores.diagonal() - torch.logsumexp(scores, dim=1)).mean() + math.log(k)
 
 
+def peak():
+    n = 2048
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(5):
+        a @ b
+    s = time.perf_counter() - start
+    print(json.dumps({"side": "pytorch", "peak_gflop_per_s": round(2 * n**3 * 5 / s / 1e9, 2)}))
+
+
 def main():
+    if sys.argv[1] == "peak":
+        return peak()
     critic, batch, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     warmup = int(sys.argv[4]) if len(sys.argv) > 4 else steps // 10
     dim, mi = (1, 0.5) if critic == "bmi" else (20, 4.0)

@@ -164,14 +164,15 @@ impl FastParams {
             .zip(&mut self.m)
             .zip(&mut self.v)
         {
-            for i in 0..theta.len() {
-                let gi = g[i];
-                let mi = m[i] * b1 + gi * c1;
-                let vi = v[i] * b2 + (gi * gi) * c2;
-                m[i] = mi;
-                v[i] = vi;
-                let step = (mi * scale_m) / ((vi * scale_v).sqrt() + eps);
-                theta[i] = theta[i] * decay - step * lr;
+            // Zipped slices (no index checks), so the loop vectorises.
+            for (((t, &gi), mi), vi) in theta.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+            {
+                let m1 = *mi * b1 + gi * c1;
+                let v1 = *vi * b2 + (gi * gi) * c2;
+                *mi = m1;
+                *vi = v1;
+                let step = (m1 * scale_m) / ((v1 * scale_v).sqrt() + eps);
+                *t = *t * decay - step * lr;
             }
         }
     }
