@@ -360,8 +360,6 @@ pub enum FastCritic {
 /// What the backward pass needs from the forward pass of one batch.
 pub struct Forward {
     k: usize,
-    x: Vec<f32>,
-    y: Vec<f32>,
     kind: ForwardKind,
 }
 
@@ -375,7 +373,10 @@ enum ForwardKind {
     /// The first layer's two halves (K x H each), and each row block's hidden layers when
     /// they fit in `CONCAT_CACHE_FLOATS` (otherwise the backward pass recomputes them block by
     /// block, so the K x K x H hidden layers are never whole in memory).
+    /// x and y themselves are kept for the first layer's weight gradient.
     Concat {
+        x: Vec<f32>,
+        y: Vec<f32>,
         a: Vec<f32>,
         b: Vec<f32>,
         blocks: Option<Vec<(MlpCache, Vec<f32>)>>,
@@ -498,8 +499,8 @@ impl FastCritic {
     ) -> (Vec<f32>, Forward) {
         match self {
             FastCritic::Separable { g, h, temperature } => {
-                let (gx, gx_cache) = g.forward(p, x.clone(), k);
-                let (hy, hy_cache) = h.as_ref().unwrap_or(g).forward(p, y.clone(), k);
+                let (gx, gx_cache) = g.forward(p, x, k);
+                let (hy, hy_cache) = h.as_ref().unwrap_or(g).forward(p, y, k);
                 let e = gx.len() / k.max(1);
                 let mut s = vec![0.0; k * k];
                 gemm(k, k, e, &mut s, k, false, plain(&hy, e), transposed(&gx, e));
@@ -514,7 +515,7 @@ impl FastCritic {
                     hy,
                     hy_cache,
                 };
-                (s, Forward { k, x, y, kind })
+                (s, Forward { k, kind })
             }
             FastCritic::Concat { first, dim_x, rest } => {
                 let (a, b) = self.concat_halves(first, *dim_x, p, &x, &y, k);
@@ -531,8 +532,8 @@ impl FastCritic {
                     }
                 }
                 let blocks = keep.then_some(blocks);
-                let kind = ForwardKind::Concat { a, b, blocks };
-                (s, Forward { k, x, y, kind })
+                let kind = ForwardKind::Concat { x, y, a, b, blocks };
+                (s, Forward { k, kind })
             }
         }
     }
@@ -612,7 +613,10 @@ impl FastCritic {
                 h.as_ref().unwrap_or(g).backward(p, &hy_cache, dhy, &hy);
                 g.backward(p, &gx_cache, dgx, &gx);
             }
-            (FastCritic::Concat { first, dim_x, rest }, ForwardKind::Concat { a, b, blocks }) => {
+            (
+                FastCritic::Concat { first, dim_x, rest },
+                ForwardKind::Concat { x, y, a, b, blocks },
+            ) => {
                 let hid = first.fan_out;
                 let width = first.fan_in;
                 let mut da = vec![0.0; k * hid];
@@ -661,7 +665,7 @@ impl FastCritic {
                     width,
                     true,
                     transposed(&da, hid),
-                    plain(&f.x, *dim_x),
+                    plain(&x, *dim_x),
                 );
                 gemm(
                     hid,
@@ -671,7 +675,7 @@ impl FastCritic {
                     width,
                     true,
                     transposed(&db, hid),
-                    plain(&f.y, dim_y),
+                    plain(&y, dim_y),
                 );
             }
             _ => unreachable!("a forward pass is only given back to the critic that made it"),

@@ -451,14 +451,10 @@ const NUMERICS: u32 = 2;
 /// results. The run's specification is the checker's, resolved: every argument, default and
 /// referenced declaration (data, critics, encoders, upstream runs) in full.
 fn job_description(spec: &RunSpec, seed: usize, opts: &ExecOptions) -> String {
-    let path = if std::env::var_os(super::REFERENCE_ENV).is_some() {
-        "reference"
-    } else {
-        "fast"
-    };
     format!(
-        "mica {} numerics {NUMERICS} path {path}\nseed {seed} of file seed {}\nsteps {}\ndevice {:?}\nrun {spec:?}\n",
+        "mica {} numerics {NUMERICS} path {:?}\nseed {seed} of file seed {}\nsteps {}\ndevice {:?}\nrun {spec:?}\n",
         env!("CARGO_PKG_VERSION"),
+        super::TrainPath::from_env(),
         opts.file_seed,
         opts.steps(spec.steps()),
         opts.device.location(),

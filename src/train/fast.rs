@@ -113,11 +113,11 @@ impl FastTrainer {
         self.params.zero_grads();
         self.critic
             .backward(&mut self.params, step.forward, &step.scores_grad);
-        if let Some(max_norm) = self.clip {
-            let norm = self.params.grad_norm();
-            if norm > max_norm && norm.is_finite() {
-                self.params.scale_grads((max_norm / norm) as f32);
-            }
+        if let Some(scale) = self
+            .clip
+            .and_then(|max_norm| super::fit::clip_scale(self.params.grad_norm(), max_norm))
+        {
+            self.params.scale_grads(scale as f32);
         }
         self.params.adamw_step(&self.adamw);
     }

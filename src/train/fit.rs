@@ -73,13 +73,15 @@ pub fn fit(
     cancel: &Cancel,
     progress: &JobProgress,
 ) -> Result<Trained> {
-    let path = if std::env::var_os(REFERENCE_ENV).is_some() {
-        TrainPath::Reference
-    } else {
-        TrainPath::Fast
-    };
     fit_on(
-        path, spec, steps, file_seed, seed_index, device, cancel, progress,
+        TrainPath::from_env(),
+        spec,
+        steps,
+        file_seed,
+        seed_index,
+        device,
+        cancel,
+        progress,
     )
 }
 
@@ -90,6 +92,17 @@ pub enum TrainPath {
     Fast,
     /// Candle's autograd and candle_nn's AdamW for every critic: the reference.
     Reference,
+}
+
+impl TrainPath {
+    /// The path `fit` takes: the reference when `MICA_REFERENCE` is set.
+    pub fn from_env() -> TrainPath {
+        if std::env::var_os(REFERENCE_ENV).is_some() {
+            TrainPath::Reference
+        } else {
+            TrainPath::Fast
+        }
+    }
 }
 
 /// `fit` on a chosen path (the agreement tests train the same run on both).
@@ -403,6 +416,12 @@ impl EarlyStopping {
     }
 }
 
+/// The factor that brings gradients of global L2 norm `norm` down to `max_norm`, when they
+/// exceed it (and the norm is finite); both training paths clip by it.
+pub(super) fn clip_scale(norm: f64, max_norm: f64) -> Option<f64> {
+    (norm > max_norm && norm.is_finite()).then(|| max_norm / norm)
+}
+
 /// Scales all gradients so that their global L2 norm is at most `max_norm`.
 fn clip_gradients(
     grads: &mut candle_core::backprop::GradStore,
@@ -416,9 +435,7 @@ fn clip_gradients(
             total += s as f64;
         }
     }
-    let norm = total.sqrt();
-    if norm > max_norm && norm.is_finite() {
-        let scale = max_norm / norm;
+    if let Some(scale) = clip_scale(total.sqrt(), max_norm) {
         for v in vars {
             if let Some(g) = grads.get(v.as_tensor()) {
                 let scaled = (g * scale)?;
