@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use crate::dist::DataRef;
-use crate::ir::{typed_params, Args, Default, Entry, Kind, ParamError, Range, Ty, Value};
+use crate::ir::{
+    typed_params, Args, Default, Entry, Kind, ParamError, ParamErrorKind, Range, Ty, Value,
+};
 use crate::nn::{Activation, CriticSpec, EncoderDecl, EncoderRef, EncoderSpec};
 
 fn encoder(spec: EncoderSpec) -> Result<Value, ParamError> {
@@ -51,7 +53,7 @@ pub static MLP: Entry = Entry::constructor(
         let depth = a.hidden.as_ref().map_or(0, Vec::len);
         if depth > MAX_HIDDEN_LAYERS {
             return Err(ParamError::new(
-                crate::ir::ParamErrorKind::OutOfRange,
+                ParamErrorKind::OutOfRange,
                 "hidden",
                 format!("{depth} hidden layers; an mlp may have at most {MAX_HIDDEN_LAYERS}"),
             )
@@ -220,19 +222,28 @@ typed_params! {
             "network from x to the mean of y (out: the width of y)";
         log_scale: Option<EncoderRef> = Default::Optional, Range::ANY,
             "network from x to ln sigma per coordinate of y (default: one learned vector, the same for every x)";
+        flow: Option<EncoderRef> = Default::Optional, Range::ANY,
+            "a coupling(...) encoder applied to y first: q(y|x) = N(f(y); mean(x), sigma(x)^2), a volume-preserving normalising flow (y at least 2 wide)";
     }
 }
 
 pub static CONDITIONAL: Entry = Entry::constructor(
     "conditional",
     Kind::Critic,
-    "a Gaussian conditional density q(y|x) = N(mean(x), diag sigma(x)^2), scoring s_ij = ln q(y_i|x_j); the critic of club, loo_upper and doe (trained by likelihood), and a valid critic for every other bound",
+    "a Gaussian conditional density q(y|x) = N(mean(x), diag sigma(x)^2) (of f(y) with a flow), scoring s_ij = ln q(y_i|x_j); the critic of club, loo_upper and doe (trained by likelihood), and a valid critic for every other bound",
     ConditionalArgs::PARAMS,
     |args: &Args| {
         let a = ConditionalArgs::read(args)?;
+        if let Some(f) = &a.flow {
+            f.spec.check_volume_preserving().map_err(|m| {
+                ParamError::new(ParamErrorKind::Shape, "flow", m)
+                    .help("write e.g. `flow: coupling(layers: 4, hidden: 32)`")
+            })?;
+        }
         critic(CriticSpec::Conditional {
             mean: a.mean,
             log_scale: a.log_scale,
+            flow: a.flow,
         })
     },
 );

@@ -89,12 +89,7 @@ impl BaselineSpec {
     pub fn check(&self) -> std::result::Result<(), String> {
         match self {
             BaselineSpec::Constant | BaselineSpec::Density { flow: None, .. } => Ok(()),
-            BaselineSpec::Density { flow: Some(e), .. } => match &e.spec {
-                crate::nn::EncoderSpec::Coupling { .. } => Ok(()),
-                _ => Err(
-                    "a flow must be volume-preserving: a coupling(...) encoder (additive coupling layers)".into(),
-                ),
-            },
+            BaselineSpec::Density { flow: Some(e), .. } => e.spec.check_volume_preserving(),
             BaselineSpec::Net(e) => match &e.spec {
                 crate::nn::EncoderSpec::Mlp { out: 1, .. } => Ok(()),
                 crate::nn::EncoderSpec::Mlp { out, .. } => Err(format!(

@@ -62,6 +62,18 @@ impl EncoderSpec {
         }
     }
 
+    /// Why the encoder cannot serve as a normalising flow in front of a density, if it cannot:
+    /// only additive coupling layers preserve volume, so that a density of f(y) is a density
+    /// of y with no Jacobian term.
+    pub fn check_volume_preserving(&self) -> std::result::Result<(), String> {
+        match self {
+            EncoderSpec::Coupling { .. } => Ok(()),
+            EncoderSpec::Identity | EncoderSpec::Mlp { .. } | EncoderSpec::InvertibleLinear => Err(
+                "a flow must be volume-preserving: a coupling(...) encoder (additive coupling layers)".into(),
+            ),
+        }
+    }
+
     /// Whether the encoder is a bijection of its input space (it keeps all information).
     pub fn invertible(&self) -> bool {
         match self {
