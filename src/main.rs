@@ -252,8 +252,23 @@ fn main() -> ExitCode {
             opts,
         } => show(&file, &quantity, &opts),
         Command::Report { files, opts } => {
-            if opts.shard.is_some() || opts.no_cache {
-                eprintln!("mica report reads the cache: --shard and --no-cache do not apply");
+            let refused: Vec<miette::Report> = [
+                ("--shard", opts.shard.is_some()),
+                ("--no-cache", opts.no_cache),
+            ]
+            .into_iter()
+            .filter(|(_, given)| *given)
+            .map(|(flag, _)| {
+                let (command_line, span) = on_command_line(flag);
+                miette::Report::new(pipeline::ReportFlagError {
+                    flag: flag.into(),
+                    command_line,
+                    span,
+                })
+            })
+            .collect();
+            if !refused.is_empty() {
+                print_reports(&refused);
                 return ExitCode::from(2);
             }
             run_files_in(&files, &opts, mica::train::Scope::Cached)
@@ -299,7 +314,7 @@ fn show(file: &Path, quantity: &str, opts: &RunOpts) -> ExitCode {
     let settings = mica::verdicts::Settings::default();
     let r = pipeline::run_program(&src.name, &program, &exec, &settings);
     if exec.cancel.is_cancelled() {
-        return interrupted(&[], &r);
+        return interrupted(&[], &r, exec.cache.is_some());
     }
     let Some(c) = r.claims.first() else {
         return ExitCode::from(2);
@@ -332,7 +347,7 @@ fn plan(file: &Path, shards: usize, opts: &RunOpts) -> ExitCode {
         let mine: Vec<String> = jobs
             .iter()
             .enumerate()
-            .filter(|(j, _)| j % shards == i)
+            .filter(|(j, _)| mica::train::in_shard(*j, i, shards))
             .map(|(_, (run, seed))| format!("{run} seed {seed}"))
             .collect();
         println!(
@@ -518,17 +533,27 @@ fn check_output(opts: &RunOpts) -> Result<(), ExitCode> {
     Ok(())
 }
 
-/// `mica::io::write`, pointing at the path on the command line.
-fn write_error(path: &Path, e: &std::io::Error) -> miette::Report {
+/// The command line as a source, and the span of the last occurrence of `text` in it (its
+/// start when it is not there as written, e.g. `--shard=0/2`).
+fn on_command_line(text: &str) -> (miette::NamedSource<String>, miette::SourceSpan) {
     let args: Vec<String> = std::env::args().collect();
     let line = args.join(" ");
+    let span = match line.rfind(text) {
+        Some(start) => (start, text.len()),
+        None => (0, 0),
+    };
+    (miette::NamedSource::new("command line", line), span.into())
+}
+
+/// `mica::io::write`, pointing at the path on the command line.
+fn write_error(path: &Path, e: &std::io::Error) -> miette::Report {
     let p = path.display().to_string();
-    let start = line.rfind(&p).unwrap_or(0);
+    let (command_line, span) = on_command_line(&p);
     miette::Report::new(pipeline::WriteError {
-        path: p.clone(),
+        path: p,
         reason: e.to_string(),
-        command_line: miette::NamedSource::new("command line", line),
-        span: (start, p.len()).into(),
+        command_line,
+        span,
     })
 }
 
@@ -614,11 +639,11 @@ fn run_files_in(files: &[PathBuf], opts: &RunOpts, scope: mica::train::Scope) ->
         };
         let r = pipeline::run_program(&src.name, &program, &exec, &settings);
         if exec.cancel.is_cancelled() {
-            return interrupted(&reports, &r);
+            return interrupted(&reports, &r, exec.cache.is_some());
         }
         if let mica::train::Scope::Shard { index, count } = scope {
             let mine = (0..mica::train::planned_jobs(&program, &exec).len())
-                .filter(|j| j % count == index)
+                .filter(|&j| mica::train::in_shard(j, index, count))
                 .count();
             let cached: usize = r.runs.values().map(|run| run.cached.len()).sum();
             println!(
@@ -700,13 +725,15 @@ fn stop_on_signals(cancel: &mica::train::Cancel) {
 /// Reports an interrupted run: what finished, and that nothing was written. The files
 /// already reported were printed in full; their report files are not written either, since
 /// one report covers the whole command.
-fn interrupted(done: &[Report], stopped: &Report) -> ExitCode {
+fn interrupted(done: &[Report], stopped: &Report, cached: bool) -> ExitCode {
     eprint!("{}", report::interrupted_summary(stopped));
     // Claims whose every seed finished are decided; the others read a job that did not run.
     let (decided, not_run): (Vec<_>, Vec<_>) = stopped.claims.iter().cloned().partition(|c| {
-        !c.evidence
-            .iter()
-            .any(|e| e.reason.as_deref().is_some_and(|r| r.contains("not run")))
+        !c.evidence.iter().any(|e| {
+            e.reason
+                .as_deref()
+                .is_some_and(|r| r.contains(mica::train::NOT_RUN))
+        })
     });
     if !decided.is_empty() {
         let partial = Report {
@@ -722,7 +749,7 @@ fn interrupted(done: &[Report], stopped: &Report) -> ExitCode {
         let titles: Vec<&str> = not_run.iter().map(|c| c.title.as_str()).collect();
         eprintln!("not run: {}", titles.join("; "));
     }
-    if stopped.runs.values().any(|r| r.unfinished.len() < r.seeds) {
+    if cached && stopped.runs.values().any(|r| r.unfinished.len() < r.seeds) {
         eprintln!("finished jobs are in the cache: running the file again resumes");
     }
     let met: usize = done.iter().map(|r| r.met()).sum();

@@ -181,6 +181,21 @@ pub struct WriteError {
     pub span: miette::SourceSpan,
 }
 
+/// A command-line flag that the command does not take, pointed at on the command line.
+#[derive(Debug, Error, Diagnostic)]
+#[error("`{flag}` does not apply to `mica report`")]
+#[diagnostic(
+    code(mica::cli::not_for_report),
+    help("mica report assembles the verdicts from the cache that `mica run` or its `--shard I/N` runs filled; drop the flag, or train with `mica run`")
+)]
+pub struct ReportFlagError {
+    pub flag: String,
+    #[source_code]
+    pub command_line: NamedSource<String>,
+    #[label("reads nothing but the cache")]
+    pub span: miette::SourceSpan,
+}
+
 /// Reads a claim file; `-` reads standard input. A UTF-8 byte-order mark is dropped; text
 /// that is not UTF-8 is refused with the offset of the first bad byte.
 pub fn read_source(path: &Path) -> Result<Source, IoError> {

@@ -207,15 +207,11 @@ fn an_interrupted_run_decides_what_it_can() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(2000));
-    let status = Command::new("kill")
-        .args(["-INT".to_string(), child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // Signal once both seeds of the fast run are reported finished (the slow one never is).
+    let (code, stderr) = interrupt_after(child, "INT", |seen| {
+        seen.matches("trained fast seed").count() == 2
+    });
+    assert_eq!(code, Some(130), "{stderr}");
     assert!(
         stderr.contains("claims the finished jobs decide"),
         "{stderr}"
@@ -268,18 +264,11 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        // Long enough to have checked the file and started training.
-        std::thread::sleep(std::time::Duration::from_millis(1500));
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Signal once the file is checked and training has started.
+        let (code, stderr) = interrupt_after(child, signal, |seen| seen.contains("running "));
         // The terminal says what finished (nothing: the one seed was stopped) and that
         // nothing was written.
-        assert_eq!(out.status.code(), Some(130), "SIG{signal}: {stderr}");
+        assert_eq!(code, Some(130), "SIG{signal}: {stderr}");
         assert!(stderr.contains("r: 0 of 1 seeds finished"), "{stderr}");
         assert!(stderr.contains("no report was written"), "{stderr}");
         assert_eq!(listing(&dir), before, "SIG{signal} changed the folder");
@@ -301,6 +290,51 @@ fn interrupted_or_refused_runs_leave_no_report_behind() {
     assert_eq!(code, 2);
     assert!(!json.exists());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Reads the child's standard error until `ready` holds for what it has printed, sends it
+/// `signal`, and returns its exit code and its whole standard error. Waiting for the output
+/// instead of a fixed sleep keeps the test right on a machine of any speed.
+fn interrupt_after(
+    mut child: std::process::Child,
+    signal: &str,
+    ready: impl Fn(&str) -> bool,
+) -> (Option<i32>, String) {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !ready(&seen) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the run never printed what the test waits for:\n{seen}");
+            }
+        }
+    }
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    reader.join().unwrap();
+    seen.extend(rx.try_iter().map(|l| l + "\n"));
+    (code, seen)
 }
 
 /// Small things a user trips over: a byte-order mark, standard input, a bad byte, a missing
@@ -339,6 +373,17 @@ fn cli_inputs_at_the_edges() {
     let (code, _, err) = mica(&["test", dir.join("nope").to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("does not exist"), "{err}");
+
+    // mica report reads the cache alone: the flags that would train are refused with a code,
+    // pointing at the flag.
+    for flag in ["--no-cache", "--shard=0/2"] {
+        let (code, _, err) = mica(&["report", bom.to_str().unwrap(), flag]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(
+            err.contains("mica::cli::not_for_report") && err.contains("does not apply"),
+            "{flag}: {err}"
+        );
+    }
 
     for flag in ["--seeds", "--jobs"] {
         let (code, _, err) = mica(&["run", bom.to_str().unwrap(), flag, "0"]);

@@ -56,6 +56,16 @@ pub enum Scope {
     Cached,
 }
 
+/// The per-seed error of a job that a cancellation stopped or never started (the reports and
+/// the Ctrl-C summary recognise undecided claims by it).
+pub const NOT_RUN: &str = "not run";
+
+/// The shard rule, one place for `mica run --shard` and `mica plan`: job `position` of the plan
+/// (`planned_jobs`) belongs to shard `index` of `count` when `position % count == index`.
+pub fn in_shard(position: usize, index: usize, count: usize) -> bool {
+    position % count == index
+}
+
 impl ExecOptions {
     pub fn steps(&self, steps: usize) -> usize {
         if self.quick {
@@ -286,7 +296,7 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         None => HashMap::new(),
     };
     let in_scope = |j: usize, job: &Job| match (opts.scope, job) {
-        (Scope::Shard { index, count }, Job::Run(..)) => j % count == index,
+        (Scope::Shard { index, count }, Job::Run(..)) => in_shard(j, index, count),
         (Scope::Shard { .. }, Job::DataProbe(..)) => false,
         (Scope::All | Scope::Cached, _) => true,
     };
@@ -356,13 +366,13 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
         .estimates
         .iter()
         .map(|e| EstimateResults {
-            per_seed: vec![Err("not run".into()); opts.seeds(e.run.seeds())],
+            per_seed: vec![Err(NOT_RUN.into()); opts.seeds(e.run.seeds())],
         })
         .collect();
     let mut probes: Vec<EstimateResults> = probe_seeds
         .iter()
         .map(|&n| EstimateResults {
-            per_seed: vec![Err("not run".into()); n],
+            per_seed: vec![Err(NOT_RUN.into()); n],
         })
         .collect();
     let mut run_outcomes: IndexMap<String, RunOutcome> = by_run

@@ -19,7 +19,8 @@ pub use cancel::Cancel;
 pub use device::{select_device, DeviceError};
 pub use eval::{evaluate, Evaluation};
 pub use execute::{
-    execute, planned_jobs, EstimateResults, ExecOptions, Results, RunOutcome, Scope,
+    execute, in_shard, planned_jobs, EstimateResults, ExecOptions, Results, RunOutcome, Scope,
+    NOT_RUN,
 };
 pub use fast::{takes_fast_path, REFERENCE_ENV};
 pub use fit::{fit, fit_on, TrainPath, Trained};
