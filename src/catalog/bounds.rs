@@ -138,7 +138,7 @@ typed_params! {
         components: usize = Default::Num(1.0), Range::between(1.0, 64.0),
             "components of the density model of y: a mixture of diagonal Gaussians (1: a Gaussian)";
         flow: Option<EncoderRef> = Default::Optional, Range::ANY,
-            "a coupling(...) encoder applied to y before the mixture: a volume-preserving normalising flow (y at least 2 wide)";
+            "an invertible encoder applied to y before the mixture (coupling(...), additive or affine, or invertible_linear()): ln q(y) = ln q_mix(f(y)) + ln |det f'(y)|, a normalising flow";
     }
 }
 
@@ -155,7 +155,7 @@ pub static DOE: Entry = Entry::constructor(
         };
         marginal.check().map_err(|m| {
             ParamError::new(ParamErrorKind::Shape, "flow", m)
-                .help("write e.g. `flow: coupling(layers: 4, hidden: 32)`")
+                .help("write e.g. `flow: coupling(layers: 4, hidden: 32, affine: true)`")
         })?;
         bound(Doe { marginal })
     },

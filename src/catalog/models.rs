@@ -99,19 +99,22 @@ typed_params! {
         layers: usize = Default::Num(4.0), Range::between(1.0, 64.0), "coupling layers";
         hidden: usize = Default::Num(32.0), Range::between(1.0, 65_536.0),
             "hidden width of each layer's network";
+        affine: bool = Default::Bool(false), Range::ANY,
+            "affine layers (Real NVP: b exp(tanh s(a)) + t(a)), which change volume, instead of additive ones (NICE: b + t(a))";
     }
 }
 
 pub static COUPLING: Entry = Entry::constructor(
     "coupling",
     Kind::Encoder,
-    "invertible: additive coupling layers (NICE), the input's halves taking turns to add a ReLU network of the other; output width = input width (at least 2), so I(g(x); g(y)) = I(x; y)",
+    "invertible: coupling layers, the input's halves taking turns to be shifted (NICE) or scaled and shifted (affine: true, Real NVP) by a ReLU network of the other; output width = input width (at least 2), so I(g(x); g(y)) = I(x; y)",
     CouplingArgs::PARAMS,
     |args| {
         let a = CouplingArgs::read(args)?;
         encoder(EncoderSpec::Coupling {
             layers: a.layers,
             hidden: a.hidden,
+            affine: a.affine,
         })
     },
 );
@@ -223,7 +226,7 @@ typed_params! {
         log_scale: Option<EncoderRef> = Default::Optional, Range::ANY,
             "network from x to ln sigma per coordinate of y (default: one learned vector, the same for every x)";
         flow: Option<EncoderRef> = Default::Optional, Range::ANY,
-            "a coupling(...) encoder applied to y first: q(y|x) = N(f(y); mean(x), sigma(x)^2), a volume-preserving normalising flow (y at least 2 wide)";
+            "an invertible encoder applied to y first (coupling(...), additive or affine, or invertible_linear()): q(y|x) = N(f(y); mean(x), sigma(x)^2) |det f'(y)|, a normalising flow";
     }
 }
 
@@ -235,9 +238,9 @@ pub static CONDITIONAL: Entry = Entry::constructor(
     |args: &Args| {
         let a = ConditionalArgs::read(args)?;
         if let Some(f) = &a.flow {
-            f.spec.check_volume_preserving().map_err(|m| {
+            f.spec.check_flow().map_err(|m| {
                 ParamError::new(ParamErrorKind::Shape, "flow", m)
-                    .help("write e.g. `flow: coupling(layers: 4, hidden: 32)`")
+                    .help("write e.g. `flow: coupling(layers: 4, hidden: 32, affine: true)`")
             })?;
         }
         critic(CriticSpec::Conditional {

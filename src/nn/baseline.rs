@@ -18,9 +18,8 @@ pub enum BaselineSpec {
     /// A network of y with a single output.
     Net(EncoderRef),
     /// A normalised density q(y): a mixture of `components` diagonal Gaussians (one: a
-    /// Gaussian), trained by likelihood; with a flow, the mixture is of f(y) for a
-    /// volume-preserving (additive coupling) f, so ln q(y) = ln q_mix(f(y)): a normalising
-    /// flow.
+    /// Gaussian), trained by likelihood; with a flow, the mixture is of f(y) for an invertible
+    /// f, so ln q(y) = ln q_mix(f(y)) + ln |det f'(y)|: a normalising flow.
     Density {
         components: usize,
         flow: Option<EncoderRef>,
@@ -89,7 +88,7 @@ impl BaselineSpec {
     pub fn check(&self) -> std::result::Result<(), String> {
         match self {
             BaselineSpec::Constant | BaselineSpec::Density { flow: None, .. } => Ok(()),
-            BaselineSpec::Density { flow: Some(e), .. } => e.spec.check_volume_preserving(),
+            BaselineSpec::Density { flow: Some(e), .. } => e.spec.check_flow(),
             BaselineSpec::Net(e) => match &e.spec {
                 crate::nn::EncoderSpec::Mlp { out: 1, .. } => Ok(()),
                 crate::nn::EncoderSpec::Mlp { out, .. } => Err(format!(
@@ -115,7 +114,7 @@ pub enum Baseline {
     Constant(Var),
     Net(Encoder),
     Density {
-        /// A volume-preserving map applied to y first.
+        /// An invertible map applied to y first (its log-determinant joins the density).
         flow: Option<Encoder>,
         /// components x dim_y
         mean: Var,
@@ -138,9 +137,13 @@ impl Baseline {
                 log_sigma,
                 logits,
             } => {
-                let y = match flow {
-                    Some(f) => f.forward(y)?,
-                    None => y.clone(),
+                // Change of variables: ln q(y) = ln q_mix(f(y)) + ln |det f'(y)|.
+                let (y, log_det) = match flow {
+                    Some(f) => {
+                        let (z, log_det) = f.forward_log_det(y)?;
+                        (z, Some(log_det))
+                    }
+                    None => (y.clone(), None),
                 };
                 let per_component = super::density::gaussian_log_density(
                     &y,
@@ -148,9 +151,13 @@ impl Baseline {
                     log_sigma.as_tensor(),
                 )?;
                 let log_weights = candle_nn::ops::log_softmax(logits.as_tensor(), 0)?;
-                per_component
+                let log_q = per_component
                     .broadcast_add(&log_weights.unsqueeze(0)?)?
-                    .log_sum_exp(candle_core::D::Minus1)
+                    .log_sum_exp(candle_core::D::Minus1)?;
+                match log_det {
+                    Some(l) => log_q + l,
+                    None => Ok(log_q),
+                }
             }
         }
     }
@@ -160,24 +167,47 @@ impl Baseline {
 mod tests {
     use super::*;
 
-    /// With a coupling flow in front, q(y) = q_mix(f(y)) is still a density (f preserves
-    /// volume): its integral over a 2-D grid wide enough to hold the mass is 1 within 1%.
+    /// With a flow in front, q(y) = q_mix(f(y)) |det f'(y)| is still a density: its integral
+    /// over a 2-D grid wide enough to hold the mass is 1 within 1%, for additive and affine
+    /// coupling and the invertible linear map (with weights away from the identity). Without
+    /// the Jacobian term the affine and linear flows would miss it.
     #[test]
     fn a_flow_density_integrates_to_one() {
         use crate::nn::{EncoderDecl, EncoderSpec};
+        for spec in [
+            EncoderSpec::Coupling {
+                layers: 3,
+                hidden: 8,
+                affine: false,
+            },
+            EncoderSpec::Coupling {
+                layers: 3,
+                hidden: 8,
+                affine: true,
+            },
+            EncoderSpec::InvertibleLinear,
+        ] {
+            flow_density_integrates_to_one(EncoderDecl::new(spec));
+        }
+    }
+
+    fn flow_density_integrates_to_one(flow: EncoderRef) {
         let dev = Device::Cpu;
         let mut rng = crate::dist::stream(0, 0, "test");
         let mut params = Params::default();
-        let flow = EncoderDecl::new(EncoderSpec::Coupling {
-            layers: 3,
-            hidden: 8,
-        });
+        let linear = flow.spec == crate::nn::EncoderSpec::InvertibleLinear;
         let b = BaselineSpec::Density {
             components: 2,
             flow: Some(flow),
         }
         .build(2, &mut rng, &dev, &mut params)
         .unwrap();
+        if linear {
+            // The flow's packed LU matrix is the first variable: e^0.3 e^-0.6 is no volume.
+            params.vars[0]
+                .set(&Tensor::new(&[[0.3f32, 0.5], [-0.4, -0.6]], &dev).unwrap())
+                .unwrap();
+        }
         let (n, lo, hi) = (300, -12.0f32, 12.0f32);
         let h = (hi - lo) / n as f32;
         let grid: Vec<f32> = (0..n * n)
@@ -189,7 +219,7 @@ mod tests {
         let y = Tensor::from_vec(grid, (n * n, 2), &dev).unwrap();
         let log_q: Vec<f32> = b.forward(&y).unwrap().to_vec1().unwrap();
         let total: f64 = log_q.iter().map(|&l| (l as f64).exp()).sum::<f64>() * (h as f64).powi(2);
-        assert!((total - 1.0).abs() < 0.01, "{total}");
+        assert!((total - 1.0).abs() < 0.01, "{b:?}: {total}");
     }
 
     /// A two-component mixture in one dimension with set parameters: ln q(y) against

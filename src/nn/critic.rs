@@ -35,9 +35,9 @@ pub enum CriticSpec {
     },
     /// A Gaussian conditional density q(y | x) = N(mean(x), diag sigma(x)^2): the score is
     /// ln q(y_i | x_j), trained by likelihood (CLUB, difference of entropies). With a flow, the
-    /// Gaussian is of f(y) for a volume-preserving f (additive coupling layers), so
-    /// q(y | x) = N(f(y); mean(x), diag sigma(x)^2): a normalising flow conditioned through its
-    /// base distribution.
+    /// Gaussian is of f(y) for an invertible f (coupling layers or the LU map), so
+    /// q(y | x) = N(f(y); mean(x), diag sigma(x)^2) |det f'(y)|: a normalising flow conditioned through its
+    /// base distribution (an invertible f: q(y | x) also carries ln |det f'(y)|).
     Conditional {
         mean: EncoderRef,
         /// ln sigma(x); one learned vector when omitted.
@@ -169,7 +169,7 @@ impl CriticSpec {
                 flow,
             } => {
                 if let Some(f) = flow {
-                    f.spec.check_volume_preserving()?;
+                    f.spec.check_flow()?;
                     f.spec.check_input(dim_y)?;
                 }
                 for (what, e) in std::iter::once(("mean", mean))
@@ -456,7 +456,7 @@ pub enum Critic {
     Conditional {
         mean: Encoder,
         log_scale: LogScale,
-        /// A volume-preserving map applied to y first.
+        /// An invertible map applied to y first (its log-determinant joins the density).
         flow: Option<Encoder>,
     },
 }
@@ -700,12 +700,16 @@ impl Critic {
                     LogScale::Learned(v) => v.as_tensor().clone(),
                     LogScale::Net(e) => e.forward(x)?,
                 };
-                // f preserves volume, so ln q(y | x) is the Gaussian's log-density at f(y).
-                let fy = match flow {
-                    Some(f) => f.forward(y)?,
-                    None => y.clone(),
-                };
-                super::density::gaussian_log_density(&fy, &mu, &ls)
+                // Change of variables: ln q(y_i | x_j) = ln N(f(y_i); mu_j, sigma_j^2) +
+                // ln |det f'(y_i)|, the same for every x in row i.
+                match flow {
+                    Some(f) => {
+                        let (fy, log_det) = f.forward_log_det(y)?;
+                        super::density::gaussian_log_density(&fy, &mu, &ls)?
+                            .broadcast_add(&log_det.unsqueeze(1)?)
+                    }
+                    None => super::density::gaussian_log_density(y, &mu, &ls),
+                }
             }
             Critic::Oracle {
                 quadratic: Some(q),
@@ -863,7 +867,8 @@ mod tests {
         })
     }
 
-    /// With a coupling flow in front of its Gaussian, the conditional critic is still a density
+    /// With an affine coupling flow in front of its Gaussian (so the Jacobian term matters), the
+    /// conditional critic is still a density
     /// of y for each x: for three x (columns) with x-dependent mean and scale, the integral of
     /// exp(s_ij) over a 2-D grid of y is 1 within 1%, and it differs from the critic without the
     /// flow (so the flow is applied).
@@ -874,6 +879,7 @@ mod tests {
         let flow = EncoderDecl::new(EncoderSpec::Coupling {
             layers: 3,
             hidden: 8,
+            affine: true,
         });
         let spec = |flow: Option<EncoderRef>| CriticSpec::Conditional {
             mean: mlp(vec![8], 2),

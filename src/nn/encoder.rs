@@ -37,12 +37,15 @@ pub enum EncoderSpec {
         act: Activation,
         layer_norm: bool,
     },
-    /// Additive coupling layers (NICE, Dinh et al. 2015): the input's two halves take turns
-    /// adding a ReLU MLP (one hidden layer of `hidden`) of the other half. Invertible for any
-    /// weights, with the input's width: I(g(x); g(y)) = I(x; y) exactly.
+    /// Coupling layers: the input's two halves take turns being changed by a ReLU MLP (one
+    /// hidden layer of `hidden`) of the other half. Additive (NICE, Dinh et al. 2015): b + t(a),
+    /// volume-preserving. Affine (Real NVP, Dinh et al. 2017): b exp(tanh(s(a))) + t(a), with
+    /// log |det| = sum tanh(s(a)). Invertible for any weights, with the input's width:
+    /// I(g(x); g(y)) = I(x; y) exactly.
     Coupling {
         layers: usize,
         hidden: usize,
+        affine: bool,
     },
     /// z = W x with W = L diag(exp s) U (L unit lower-, U unit upper-triangular; Kingma and
     /// Dhariwal 2018's LU form): invertible for any weights, and able to rescale and mix
@@ -63,13 +66,14 @@ impl EncoderSpec {
     }
 
     /// Why the encoder cannot serve as a normalising flow in front of a density, if it cannot:
-    /// only additive coupling layers preserve volume, so that a density of f(y) is a density
-    /// of y with no Jacobian term.
-    pub fn check_volume_preserving(&self) -> std::result::Result<(), String> {
+    /// a flow must be invertible with a Jacobian determinant mica computes (coupling layers,
+    /// additive or affine, or the invertible linear map), so that the density of y is the
+    /// density of f(y) times |det f'(y)|.
+    pub fn check_flow(&self) -> std::result::Result<(), String> {
         match self {
-            EncoderSpec::Coupling { .. } => Ok(()),
-            EncoderSpec::Identity | EncoderSpec::Mlp { .. } | EncoderSpec::InvertibleLinear => Err(
-                "a flow must be volume-preserving: a coupling(...) encoder (additive coupling layers)".into(),
+            EncoderSpec::Coupling { .. } | EncoderSpec::InvertibleLinear => Ok(()),
+            EncoderSpec::Identity | EncoderSpec::Mlp { .. } => Err(
+                "a flow must be an invertible map with a known Jacobian: coupling(...) (additive, or affine: true) or invertible_linear()".into(),
             ),
         }
     }
@@ -114,7 +118,7 @@ impl EncoderSpec {
     pub fn layer_widths(&self) -> Vec<usize> {
         match self {
             EncoderSpec::Identity | EncoderSpec::InvertibleLinear => Vec::new(),
-            EncoderSpec::Coupling { layers, hidden } => vec![*hidden; *layers],
+            EncoderSpec::Coupling { layers, hidden, .. } => vec![*hidden; *layers],
             EncoderSpec::Mlp { hidden, out, .. } => hidden
                 .iter()
                 .copied()
@@ -130,17 +134,24 @@ impl EncoderSpec {
             // L below the diagonal, s on it, U above it: one packed square matrix.
             return (input as f64) * (input as f64);
         }
-        if let EncoderSpec::Coupling { layers, hidden } = self {
-            // Each layer: half -> hidden -> other half, with biases.
+        if let EncoderSpec::Coupling {
+            layers,
+            hidden,
+            affine,
+        } = self
+        {
+            // Each layer: half -> hidden -> other half (twice over for an affine layer's scale
+            // and shift), with biases.
             let (a, b, h) = (
                 half(input) as f64,
                 (input - half(input)) as f64,
                 *hidden as f64,
             );
+            let outputs = if *affine { 2.0 } else { 1.0 };
             return (0..*layers)
                 .map(|i| {
                     let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
-                    from * h + h + h * to + to
+                    from * h + h + (h + 1.0) * outputs * to
                 })
                 .sum();
         }
@@ -183,18 +194,27 @@ impl EncoderSpec {
                     eye: mask(|i, j| i == j)?,
                 })
             }
-            EncoderSpec::Coupling { layers, hidden } => {
+            EncoderSpec::Coupling {
+                layers,
+                hidden,
+                affine,
+            } => {
                 let (a, b) = (half(input), input - half(input));
+                let outputs = if *affine { 2 } else { 1 };
                 let nets = (0..*layers)
                     .map(|i| {
                         let (from, to) = if i % 2 == 0 { (a, b) } else { (b, a) };
                         Ok([
                             Linear::new(from, *hidden, rng, device, params)?,
-                            Linear::new(*hidden, to, rng, device, params)?,
+                            Linear::new(*hidden, outputs * to, rng, device, params)?,
                         ])
                     })
                     .collect::<Result<Vec<_>>>()?;
-                Ok(Encoder::Coupling { nets, split: a })
+                Ok(Encoder::Coupling {
+                    nets,
+                    split: a,
+                    affine: *affine,
+                })
             }
             EncoderSpec::Mlp {
                 hidden,
@@ -259,10 +279,12 @@ pub enum Encoder {
         /// hidden layer's).
         trunk: bool,
     },
-    /// Layer i adds net i of one half to the other (even i: the first half to the second).
+    /// Layer i changes one half by net i of the other (even i: the second half by the first);
+    /// an affine layer's net gives the log-scale (before tanh) and then the shift.
     Coupling {
         nets: Vec<[Linear; 2]>,
         split: usize,
+        affine: bool,
     },
     /// `packed` holds L's strict lower part, s on the diagonal and U's strict upper part; the
     /// masks pick them out.
@@ -310,18 +332,55 @@ impl Encoder {
                 }
                 Ok(h)
             }
-            Encoder::Coupling { nets, split } => {
+            Encoder::Coupling { .. } => Ok(self.forward_log_det(x)?.0),
+        }
+    }
+
+    /// The output and ln |det| of the encoder's Jacobian at each row (a vector of K), for the
+    /// invertible encoders (a normalising flow's change of variables); an mlp has none.
+    pub fn forward_log_det(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let k = x.dim(0)?;
+        let zeros = || Tensor::zeros(k, x.dtype(), x.device());
+        match self {
+            Encoder::Identity => Ok((x.clone(), zeros()?)),
+            Encoder::InvertibleLinear {
+                packed,
+                lower,
+                upper,
+                eye,
+            } => {
+                let w = Self::lu_weight(packed, lower, upper, eye)?;
+                // det W = det L * prod exp(s) * det U = exp(sum s).
+                let log_det = (packed.as_tensor() * eye)?.sum_all()?;
+                Ok((x.matmul(&w.t()?)?, log_det.broadcast_as(k)?.contiguous()?))
+            }
+            Encoder::Mlp { .. } => candle_core::bail!("an mlp is not invertible: no Jacobian"),
+            Encoder::Coupling {
+                nets,
+                split,
+                affine,
+            } => {
                 let width = x.dim(1)?;
                 let mut a = x.narrow(1, 0, *split)?;
                 let mut b = x.narrow(1, *split, width - split)?;
+                let mut log_det = zeros()?;
                 for (i, [l1, l2]) in nets.iter().enumerate() {
-                    if i % 2 == 0 {
-                        b = (b + l2.forward(&l1.forward(&a)?.relu()?)?)?;
+                    let (from, to) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                    let out = l2.forward(&l1.forward(from)?.relu()?)?;
+                    let changed = if *affine {
+                        let (log_scale, shift) = split_affine(&out, to.dim(1)?)?;
+                        log_det = (log_det + log_scale.sum(1)?)?;
+                        ((to * log_scale.exp()?)? + shift)?
                     } else {
-                        a = (a + l2.forward(&l1.forward(&b)?.relu()?)?)?;
+                        (to + out)?
+                    };
+                    if i % 2 == 0 {
+                        b = changed;
+                    } else {
+                        a = changed;
                     }
                 }
-                Tensor::cat(&[a, b], 1)
+                Ok((Tensor::cat(&[a, b], 1)?, log_det))
             }
         }
     }
@@ -386,12 +445,17 @@ impl Encoder {
                 layer_norm: *layer_norm,
                 trunk: *trunk,
             },
-            Encoder::Coupling { nets, split } => Encoder::Coupling {
+            Encoder::Coupling {
+                nets,
+                split,
+                affine,
+            } => Encoder::Coupling {
                 nets: nets
                     .iter()
                     .map(|[a, b]| Ok([a.deep_copy()?, b.deep_copy()?]))
                     .collect::<Result<_>>()?,
                 split: *split,
+                affine: *affine,
             },
             Encoder::InvertibleLinear {
                 packed,
@@ -429,21 +493,42 @@ impl Encoder {
                 z.matmul(&inv.t()?)
             })()),
             Encoder::Mlp { .. } => None,
-            Encoder::Coupling { nets, split } => Some((|| {
+            Encoder::Coupling {
+                nets,
+                split,
+                affine,
+            } => Some((|| {
                 let width = z.dim(1)?;
                 let mut a = z.narrow(1, 0, *split)?;
                 let mut b = z.narrow(1, *split, width - split)?;
                 for (i, [l1, l2]) in nets.iter().enumerate().rev() {
-                    if i % 2 == 0 {
-                        b = (b - l2.forward(&l1.forward(&a)?.relu()?)?)?;
+                    let (from, to) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+                    let out = l2.forward(&l1.forward(from)?.relu()?)?;
+                    let restored = if *affine {
+                        let (log_scale, shift) = split_affine(&out, to.dim(1)?)?;
+                        ((to - shift)? * log_scale.neg()?.exp()?)?
                     } else {
-                        a = (a - l2.forward(&l1.forward(&b)?.relu()?)?)?;
+                        (to - out)?
+                    };
+                    if i % 2 == 0 {
+                        b = restored;
+                    } else {
+                        a = restored;
                     }
                 }
                 Tensor::cat(&[a, b], 1)
             })()),
         }
     }
+}
+
+/// An affine coupling net's output split into its log-scale, bounded by tanh to (-1, 1) per
+/// layer so that training cannot blow the scale up, and its shift.
+fn split_affine(out: &Tensor, width: usize) -> Result<(Tensor, Tensor)> {
+    Ok((
+        out.narrow(1, 0, width)?.tanh()?,
+        out.narrow(1, width, width)?,
+    ))
 }
 
 /// (h - mean) / sqrt(var + 1e-5) along the last dimension, from differentiable basic ops
@@ -481,6 +566,7 @@ mod size_tests {
         let coupling = EncoderSpec::Coupling {
             layers: 3,
             hidden: 4,
+            affine: false,
         };
         assert_eq!(coupling.param_count(5), 80.0);
         let mut params = Params::default();
@@ -488,34 +574,119 @@ mod size_tests {
             .build(5, &mut rng, &Device::Cpu, &mut params)
             .unwrap();
         assert_eq!(params.count(), 80);
+        // Affine: each layer's second net gives a scale and a shift, (4 + 1) * 2 * to numbers:
+        // (2*4 + 4 + 5*6) + (3*4 + 4 + 5*4) + (2*4 + 4 + 5*6) = 42 + 36 + 42 = 120.
+        let affine = EncoderSpec::Coupling {
+            layers: 3,
+            hidden: 4,
+            affine: true,
+        };
+        assert_eq!(affine.param_count(5), 120.0);
+        let mut params = Params::default();
+        affine
+            .build(5, &mut rng, &Device::Cpu, &mut params)
+            .unwrap();
+        assert_eq!(params.count(), 120);
     }
 
-    /// A coupling encoder is invertible whatever its weights: its inverse recovers the input
-    /// (to f32 rounding), and it keeps the width.
+    /// A coupling encoder, additive or affine, is invertible whatever its weights: its inverse
+    /// recovers the input (to f32 rounding), and it keeps the width.
     #[test]
     fn coupling_round_trips() {
-        let spec = EncoderSpec::Coupling {
-            layers: 4,
-            hidden: 16,
-        };
-        let mut params = Params::default();
-        let mut rng = crate::dist::stream(0, 0, "test");
-        let enc = spec.build(5, &mut rng, &Device::Cpu, &mut params).unwrap();
-        let x = Tensor::randn(0f32, 1.0, (64, 5), &Device::Cpu).unwrap();
-        let z = enc.forward(&x).unwrap();
-        assert_eq!(z.dims(), &[64, 5]);
-        let max_abs_diff = |a: &Tensor, b: &Tensor| -> f32 {
-            (a - b)
-                .and_then(|d| d.abs()?.max_all()?.to_scalar())
-                .unwrap()
-        };
-        assert!(
-            max_abs_diff(&z, &x) > 0.01,
-            "the encoder should change its input"
-        );
-        let back = enc.inverse(&z).unwrap().unwrap();
-        let err = max_abs_diff(&back, &x);
-        assert!(err < 1e-4, "{err}");
+        for affine in [false, true] {
+            let spec = EncoderSpec::Coupling {
+                layers: 4,
+                hidden: 16,
+                affine,
+            };
+            let mut params = Params::default();
+            let mut rng = crate::dist::stream(0, 0, "test");
+            let enc = spec.build(5, &mut rng, &Device::Cpu, &mut params).unwrap();
+            let x = Tensor::randn(0f32, 1.0, (64, 5), &Device::Cpu).unwrap();
+            let z = enc.forward(&x).unwrap();
+            assert_eq!(z.dims(), &[64, 5]);
+            let max_abs_diff = |a: &Tensor, b: &Tensor| -> f32 {
+                (a - b)
+                    .and_then(|d| d.abs()?.max_all()?.to_scalar())
+                    .unwrap()
+            };
+            assert!(
+                max_abs_diff(&z, &x) > 0.01,
+                "the encoder should change its input"
+            );
+            let back = enc.inverse(&z).unwrap().unwrap();
+            let err = max_abs_diff(&back, &x);
+            assert!(err < 1e-4, "affine {affine}: {err}");
+        }
+    }
+
+    /// ln |det| of every invertible encoder against the determinant of its Jacobian taken by
+    /// central differences in f64 arithmetic on the f32 map (3 inputs, 4 rows): 0 for additive
+    /// coupling, sum s for the LU map, and the sum of tanh-scales for affine coupling.
+    #[test]
+    fn log_det_matches_a_finite_difference_jacobian() {
+        let dev = Device::Cpu;
+        let specs = [
+            EncoderSpec::Coupling {
+                layers: 3,
+                hidden: 8,
+                affine: false,
+            },
+            EncoderSpec::Coupling {
+                layers: 3,
+                hidden: 8,
+                affine: true,
+            },
+            EncoderSpec::InvertibleLinear,
+        ];
+        for spec in specs {
+            let mut params = Params::default();
+            let mut rng = crate::dist::stream(0, 1, "test");
+            let enc = spec.build(3, &mut rng, &dev, &mut params).unwrap();
+            if spec == EncoderSpec::InvertibleLinear {
+                let p = [[0.4f32, 0.3, -0.2], [0.5, -0.6, 0.1], [-0.3, 0.8, 0.25]];
+                params.vars[0].set(&Tensor::new(&p, &dev).unwrap()).unwrap();
+            }
+            let rows = [
+                [0.3f32, -1.2, 0.8],
+                [1.5, 0.2, -0.4],
+                [-0.7, -0.9, 2.0],
+                [0.0, 0.5, 0.1],
+            ];
+            let x = Tensor::new(&rows, &dev).unwrap();
+            let (_, log_det) = enc.forward_log_det(&x).unwrap();
+            let log_det: Vec<f32> = log_det.to_vec1().unwrap();
+            let h = 1e-2f32;
+            for (r, row) in rows.iter().enumerate() {
+                // Column j of the Jacobian: (f(x + h e_j) - f(x - h e_j)) / 2h.
+                let mut jac = [[0f64; 3]; 3];
+                for j in 0..3 {
+                    let (mut up, mut down) = (*row, *row);
+                    up[j] += h;
+                    down[j] -= h;
+                    let f = |v: [f32; 3]| -> Vec<f32> {
+                        enc.forward(&Tensor::new(&[v], &dev).unwrap())
+                            .unwrap()
+                            .to_vec2::<f32>()
+                            .unwrap()
+                            .remove(0)
+                    };
+                    let (fu, fd) = (f(up), f(down));
+                    for i in 0..3 {
+                        jac[i][j] = (fu[i] as f64 - fd[i] as f64) / (2.0 * h as f64);
+                    }
+                }
+                let det = jac[0][0] * (jac[1][1] * jac[2][2] - jac[1][2] * jac[2][1])
+                    - jac[0][1] * (jac[1][0] * jac[2][2] - jac[1][2] * jac[2][0])
+                    + jac[0][2] * (jac[1][0] * jac[2][1] - jac[1][1] * jac[2][0]);
+                let want = det.abs().ln();
+                assert!(
+                    (log_det[r] as f64 - want).abs() < 0.02,
+                    "{spec:?} row {r}: {} vs {want}",
+                    log_det[r]
+                );
+            }
+        }
     }
 
     /// The invertible linear map starts at the identity, is W = L diag(exp s) U for any
