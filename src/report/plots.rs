@@ -237,16 +237,37 @@ fn trace_plot(
         ))?
         .label(format!("ln K = ln {batch} = {ln_k:.3}"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], CAP.stroke_width(1)));
-    // The legend goes where the curve is not: lower right when the curve ends high.
-    let end_high = rows.last().is_some_and(|r| r.2 > 0.5 * (y0 + y1));
-    let at = if end_high {
-        SeriesLabelPosition::LowerRight
-    } else {
-        SeriesLabelPosition::MiddleRight
-    };
-    legend(&mut chart, at)?;
+    legend(&mut chart, trace_legend_place(&rows, &lines, x1, (y0, y1)))?;
     root.present()?;
     Ok(true)
+}
+
+/// Where the trace plot's legend covers least: of the upper, middle and lower third of the
+/// right side (the last 40% of the steps), the one that the seed band (rows of step, low,
+/// mean, high) and the horizontal lines cross least. A line counts as a quarter of the band:
+/// it runs the whole width and is labelled, so covering its end hides less than covering
+/// seeds. The upper third on a tie.
+fn trace_legend_place(
+    rows: &[(f64, f64, f64, f64)],
+    lines: &[Option<f64>],
+    x1: f64,
+    (y0, y1): (f64, f64),
+) -> SeriesLabelPosition {
+    let third = (y1 - y0) / 3.0;
+    let right: Vec<_> = rows.iter().filter(|r| r.0 >= 0.6 * x1).collect();
+    let cover = |k: usize| -> usize {
+        let (lo, hi) = (y1 - third * (k + 1) as f64, y1 - third * k as f64);
+        let band = right.iter().filter(|r| r.3 >= lo && r.1 <= hi).count();
+        let crossing = lines.iter().flatten().filter(|&&v| v >= lo && v <= hi);
+        band + crossing.count() * right.len().div_ceil(4).max(1)
+    };
+    let places = [
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::MiddleRight,
+        SeriesLabelPosition::LowerRight,
+    ];
+    let best = (0..3).min_by_key(|&k| cover(k)).unwrap_or(0);
+    places[best].clone()
 }
 
 /// One claim's parts over a sweep: `VAR=value` labels, each side against the value.
@@ -439,4 +460,33 @@ fn truth_plot(path: &Path, r: &Report, program: &Program) -> Fallible<bool> {
     legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present()?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A band that stays low with the truth near the top and ln K in the middle (a run far
+    /// below its truth) puts the legend up, over the end of the truth line rather than the
+    /// seeds; a band that ends high puts it down; one through the middle with no lines, up.
+    #[test]
+    fn the_trace_legend_avoids_the_seed_band() {
+        let rows = |lo: f64, hi: f64| -> Vec<(f64, f64, f64, f64)> {
+            (0..30)
+                .map(|i| (i as f64 * 10.0, lo, 0.5 * (lo + hi), hi))
+                .collect()
+        };
+        let place = |rows: &[(f64, f64, f64, f64)], lines: &[Option<f64>]| {
+            trace_legend_place(rows, lines, 290.0, (0.0, 3.6))
+        };
+        assert_eq!(
+            place(&rows(0.6, 1.9), &[Some(3.3), Some(2.1)]),
+            SeriesLabelPosition::UpperRight
+        );
+        assert_eq!(
+            place(&rows(2.6, 3.4), &[Some(3.3), Some(2.1)]),
+            SeriesLabelPosition::LowerRight
+        );
+        assert_eq!(place(&rows(1.5, 2.0), &[]), SeriesLabelPosition::UpperRight);
+    }
 }

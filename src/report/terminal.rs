@@ -119,7 +119,10 @@ fn verdict_cell(c: &ClaimResult, colour: bool) -> String {
 /// its margin (of the difference for `==`), or how many comparisons a compound claim made.
 fn compared(c: &ClaimResult) -> String {
     match c.evidence.as_slice() {
-        [e] if e.margin.is_nan() => e.reason.clone().unwrap_or_else(|| "no estimate".into()),
+        // A reason can be long; the details (-v) carry it whole.
+        [e] if e.margin.is_nan() => {
+            fit(e.reason.as_deref().unwrap_or("no estimate"), COMPARED_WIDTH)
+        }
         [e] => format!(
             "{:.4} {} {:.4}, {} [{:+.4}, {:+.4}]",
             e.lhs,
@@ -154,6 +157,10 @@ fn fit(s: &str, width: usize) -> String {
 
 /// Widest title column of the summary table.
 const TITLE_WIDTH: usize = 56;
+
+/// Widest reason shown in the summary table's compared column (the number form is at most
+/// about 50 characters), so that a row fits a terminal of about 150 columns.
+const COMPARED_WIDTH: usize = 52;
 
 /// One row per claim: mark and verdict, title (with a different expectation noted), compared
 /// values, seeds.
