@@ -173,21 +173,8 @@ mod tests {
     /// the Jacobian term the affine and linear flows would miss it.
     #[test]
     fn a_flow_density_integrates_to_one() {
-        use crate::nn::{EncoderDecl, EncoderSpec};
-        for spec in [
-            EncoderSpec::Coupling {
-                layers: 3,
-                hidden: 8,
-                affine: false,
-            },
-            EncoderSpec::Coupling {
-                layers: 3,
-                hidden: 8,
-                affine: true,
-            },
-            EncoderSpec::InvertibleLinear,
-        ] {
-            flow_density_integrates_to_one(EncoderDecl::new(spec));
+        for spec in crate::nn::encoder::every_flow() {
+            flow_density_integrates_to_one(crate::nn::EncoderDecl::new(spec));
         }
     }
 
@@ -208,17 +195,9 @@ mod tests {
                 .set(&Tensor::new(&[[0.3f32, 0.5], [-0.4, -0.6]], &dev).unwrap())
                 .unwrap();
         }
-        let (n, lo, hi) = (300, -12.0f32, 12.0f32);
-        let h = (hi - lo) / n as f32;
-        let grid: Vec<f32> = (0..n * n)
-            .flat_map(|k| {
-                let (i, j) = (k / n, k % n);
-                [lo + (i as f32 + 0.5) * h, lo + (j as f32 + 0.5) * h]
-            })
-            .collect();
-        let y = Tensor::from_vec(grid, (n * n, 2), &dev).unwrap();
+        let (y, cell) = super::super::density::square_grid(300, -12.0, 12.0, &dev);
         let log_q: Vec<f32> = b.forward(&y).unwrap().to_vec1().unwrap();
-        let total: f64 = log_q.iter().map(|&l| (l as f64).exp()).sum::<f64>() * (h as f64).powi(2);
+        let total: f64 = log_q.iter().map(|&l| (l as f64).exp()).sum::<f64>() * cell;
         assert!((total - 1.0).abs() < 0.01, "{b:?}: {total}");
     }
 

@@ -889,21 +889,12 @@ mod tests {
         let (critic, _) = spec(Some(flow)).build(1, 2, &mut rng, &dev).unwrap();
         let mut rng = crate::dist::stream(0, 0, "test");
         let (plain, _) = spec(None).build(1, 2, &mut rng, &dev).unwrap();
-        let (n, lo, hi) = (300, -14.0f32, 14.0f32);
-        let h = (hi - lo) / n as f32;
-        let grid: Vec<f32> = (0..n * n)
-            .flat_map(|k| {
-                let (i, j) = (k / n, k % n);
-                [lo + (i as f32 + 0.5) * h, lo + (j as f32 + 0.5) * h]
-            })
-            .collect();
-        let y = Tensor::from_vec(grid, (n * n, 2), &dev).unwrap();
+        let (y, cell) = super::super::density::square_grid(300, -14.0, 14.0, &dev);
         let x = Tensor::new(&[[-1.0f32], [0.0], [1.5]], &dev).unwrap();
         let s: Vec<Vec<f32>> = critic.scores(&x, &y).unwrap().to_vec2().unwrap();
         let p: Vec<Vec<f32>> = plain.scores(&x, &y).unwrap().to_vec2().unwrap();
         for j in 0..3 {
-            let total: f64 =
-                s.iter().map(|r| (r[j] as f64).exp()).sum::<f64>() * (h as f64).powi(2);
+            let total: f64 = s.iter().map(|r| (r[j] as f64).exp()).sum::<f64>() * cell;
             assert!((total - 1.0).abs() < 0.01, "x {j}: {total}");
         }
         let moved = s

@@ -26,6 +26,23 @@ pub fn gaussian_log_density(y: &Tensor, mu: &Tensor, log_sigma: &Tensor) -> Resu
     (cross - (quad * 0.5)?)?.broadcast_sub(&per_column.unsqueeze(0)?)
 }
 
+/// The midpoints of an n x n grid of cells over [lo, hi]^2 as an n^2 x 2 tensor, and the
+/// area of one cell: for integrating a 2-D density in tests.
+#[cfg(test)]
+pub(crate) fn square_grid(n: usize, lo: f32, hi: f32, dev: &candle_core::Device) -> (Tensor, f64) {
+    let h = (hi - lo) / n as f32;
+    let grid: Vec<f32> = (0..n * n)
+        .flat_map(|k| {
+            let (i, j) = (k / n, k % n);
+            [lo + (i as f32 + 0.5) * h, lo + (j as f32 + 0.5) * h]
+        })
+        .collect();
+    (
+        Tensor::from_vec(grid, (n * n, 2), dev).expect("a grid"),
+        (h as f64).powi(2),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

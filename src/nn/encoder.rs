@@ -522,6 +522,22 @@ impl Encoder {
     }
 }
 
+/// One of each invertible encoder that can serve as a flow (for tests of densities and
+/// Jacobians): additive and affine coupling (3 layers of 8) and the LU map.
+#[cfg(test)]
+pub(crate) fn every_flow() -> [EncoderSpec; 3] {
+    let coupling = |affine| EncoderSpec::Coupling {
+        layers: 3,
+        hidden: 8,
+        affine,
+    };
+    [
+        coupling(false),
+        coupling(true),
+        EncoderSpec::InvertibleLinear,
+    ]
+}
+
 /// An affine coupling net's output split into its log-scale, bounded by tanh to (-1, 1) per
 /// layer so that training cannot blow the scale up, and its shift.
 fn split_affine(out: &Tensor, width: usize) -> Result<(Tensor, Tensor)> {
@@ -626,20 +642,7 @@ mod size_tests {
     #[test]
     fn log_det_matches_a_finite_difference_jacobian() {
         let dev = Device::Cpu;
-        let specs = [
-            EncoderSpec::Coupling {
-                layers: 3,
-                hidden: 8,
-                affine: false,
-            },
-            EncoderSpec::Coupling {
-                layers: 3,
-                hidden: 8,
-                affine: true,
-            },
-            EncoderSpec::InvertibleLinear,
-        ];
-        for spec in specs {
+        for spec in every_flow() {
             let mut params = Params::default();
             let mut rng = crate::dist::stream(0, 1, "test");
             let enc = spec.build(3, &mut rng, &dev, &mut params).unwrap();
