@@ -11,6 +11,13 @@ use rand::RngExt as _;
 
 use crate::dist::Rng;
 
+/// The factor that brings gradients of global L2 norm `norm` down to `max_norm`, when they
+/// exceed it (and the norm is finite); both training paths (candle's and the fast one) clip
+/// by it.
+pub fn clip_scale(norm: f64, max_norm: f64) -> Option<f64> {
+    (norm > max_norm && norm.is_finite()).then(|| max_norm / norm)
+}
+
 /// The trainable variables of a model, in creation order (so iteration is deterministic).
 #[derive(Debug, Default, Clone)]
 pub struct Params {

@@ -13,4 +13,4 @@ pub mod probe;
 pub use baseline::{Baseline, BaselineSpec};
 pub use critic::{Critic, CriticSpec};
 pub use encoder::{Activation, Encoder, EncoderDecl, EncoderRef, EncoderSpec};
-pub use layers::Params;
+pub use layers::{clip_scale, Params};

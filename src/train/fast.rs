@@ -115,7 +115,7 @@ impl FastTrainer {
             .backward(&mut self.params, step.forward, &step.scores_grad);
         if let Some(scale) = self
             .clip
-            .and_then(|max_norm| super::fit::clip_scale(self.params.grad_norm(), max_norm))
+            .and_then(|max_norm| crate::nn::clip_scale(self.params.grad_norm(), max_norm))
         {
             self.params.scale_grads(scale as f32);
         }

@@ -416,12 +416,6 @@ impl EarlyStopping {
     }
 }
 
-/// The factor that brings gradients of global L2 norm `norm` down to `max_norm`, when they
-/// exceed it (and the norm is finite); both training paths clip by it.
-pub(super) fn clip_scale(norm: f64, max_norm: f64) -> Option<f64> {
-    (norm > max_norm && norm.is_finite()).then(|| max_norm / norm)
-}
-
 /// Scales all gradients so that their global L2 norm is at most `max_norm`.
 fn clip_gradients(
     grads: &mut candle_core::backprop::GradStore,
@@ -435,7 +429,7 @@ fn clip_gradients(
             total += s as f64;
         }
     }
-    if let Some(scale) = clip_scale(total.sqrt(), max_norm) {
+    if let Some(scale) = crate::nn::clip_scale(total.sqrt(), max_norm) {
         for v in vars {
             if let Some(g) = grads.get(v.as_tensor()) {
                 let scaled = (g * scale)?;
