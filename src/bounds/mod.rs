@@ -6,6 +6,7 @@
 pub mod club;
 pub mod doe;
 pub mod dv;
+mod expsum;
 pub mod infonce;
 pub mod interpolated;
 pub mod js;
@@ -206,24 +207,25 @@ impl RowStats {
         }
     }
 
-    /// Adds rows `row0 .. row0 + B` of the score matrix, given as a B x K block. One pass of
-    /// exponentials per block: the off-diagonal log-sum-exp of each row; the full row's
-    /// follows by adding the diagonal term in f64.
+    /// Adds rows `row0 .. row0 + B` of the score matrix, given as a B x K block. Two passes
+    /// over each row (its off-diagonal maximum and sum, then the sum of e^(s - max)) give the
+    /// off-diagonal log-sum-exp; the full row's follows by adding the diagonal term in f64.
     pub fn add_block(&mut self, block: &Tensor, row0: usize) -> Result<()> {
         let (b, k) = block.dims2()?;
-        let idx: Vec<u32> = (0..b).map(|r| (r * k + row0 + r) as u32).collect();
-        let idx = Tensor::from_vec(idx, b, block.device())?;
-        let diag: Vec<f32> = block.flatten_all()?.index_select(&idx, 0)?.to_vec1()?;
-        let mut mask = vec![0f32; b * k];
-        for r in 0..b {
-            mask[r * k + row0 + r] = -1e30;
-        }
-        let mask = Tensor::from_vec(mask, (b, k), block.device())?;
-        let off_lse: Vec<f32> = (block + mask)?.log_sum_exp(D::Minus1)?.to_vec1()?;
-        let row_sums: Vec<f32> = block.sum(D::Minus1)?.to_vec1()?;
-        for r in 0..b {
-            let (d, o) = (diag[r] as f64, off_lse[r] as f64);
-            self.sum_offdiag += row_sums[r] as f64 - d;
+        let data: Vec<f32> = block.flatten_all()?.to_vec1()?;
+        for (r, row) in data.chunks_exact(k).take(b).enumerate() {
+            let i = row0 + r;
+            let (left, right) = (&row[..i], &row[i + 1..]);
+            let (m_left, sum_left) = expsum::max_and_sum(left);
+            let (m_right, sum_right) = expsum::max_and_sum(right);
+            let m = m_left.max(m_right);
+            let o = if m == f32::NEG_INFINITY {
+                f64::NEG_INFINITY
+            } else {
+                m as f64 + (expsum::sum_exp(left, m) + expsum::sum_exp(right, m)).ln()
+            };
+            let d = row[i] as f64;
+            self.sum_offdiag += sum_left + sum_right;
             self.sum_row_offdiag_lse += o;
             let m = d.max(o);
             let row_lse = m + ((d - m).exp() + (o - m).exp()).ln();

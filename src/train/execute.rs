@@ -453,9 +453,10 @@ pub fn execute(program: &Program, opts: &ExecOptions) -> Results {
     }
 }
 
-/// Raised whenever a change moves trained numbers by more than nothing (2: the CPU fast path),
-/// so that no cache entry from before it is taken for a result of the new code.
-const NUMERICS: u32 = 2;
+/// Raised whenever a change moves trained numbers by more than nothing (2: the CPU fast path;
+/// 3: streamed evaluation's row reductions and exp by hand), so that no cache entry from
+/// before it is taken for a result of the new code.
+const NUMERICS: u32 = 3;
 
 /// The description whose hash keys a job in the cache: everything that determines its
 /// results. The run's specification is the checker's, resolved: every argument, default and
