@@ -219,7 +219,11 @@ impl RowStats {
             let (m_left, sum_left) = expsum::max_and_sum(left);
             let (m_right, sum_right) = expsum::max_and_sum(right);
             let m = m_left.max(m_right);
-            let o = if m == f32::NEG_INFINITY {
+            // The maximum passes over NaN entries, the sums do not: a row with any NaN (even
+            // one that is all NaN) gets a NaN log-sum-exp, so the estimate reports it.
+            let o = if (sum_left + sum_right).is_nan() {
+                f64::NAN
+            } else if m == f32::NEG_INFINITY {
                 f64::NEG_INFINITY
             } else {
                 m as f64 + (expsum::sum_exp(left, m) + expsum::sum_exp(right, m)).ln()
@@ -300,5 +304,32 @@ mod streaming_tests {
         for (b, expected) in bounds {
             assert_eq!(streamable(b.as_ref()), expected, "{}", b.name());
         }
+    }
+
+    /// Numerical trouble reaches the streamed estimate: a NaN score off the diagonal, alone in
+    /// a row or filling it, makes InfoNCE's streamed value NaN (as the dense one is), and a
+    /// clean 3 x 3 block gives the dense value.
+    #[test]
+    fn a_nan_score_reaches_the_streamed_estimate() {
+        let dev = candle_core::Device::Cpu;
+        let clean = [[1.0f32, 0.2, -0.5], [0.3, 2.0, 0.1], [-1.0, 0.4, 0.7]];
+        let streamed = |rows: [[f32; 3]; 3]| {
+            let mut st = RowStats::new(3);
+            st.add_block(&Tensor::new(&rows, &dev).unwrap(), 0).unwrap();
+            infonce::InfoNce.estimate_streamed(&st).unwrap()
+        };
+        let dense: f32 = infonce::InfoNce
+            .estimate(&Tensor::new(&clean, &dev).unwrap())
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!((streamed(clean) - dense as f64).abs() < 1e-6);
+        let mut one = clean;
+        one[1][2] = f32::NAN;
+        assert!(streamed(one).is_nan());
+        let mut all = clean;
+        all[0][1] = f32::NAN;
+        all[0][2] = f32::NAN;
+        assert!(streamed(all).is_nan());
     }
 }
