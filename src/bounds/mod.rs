@@ -211,9 +211,9 @@ impl RowStats {
     /// over each row (its off-diagonal maximum and sum, then the sum of e^(s - max)) give the
     /// off-diagonal log-sum-exp; the full row's follows by adding the diagonal term in f64.
     pub fn add_block(&mut self, block: &Tensor, row0: usize) -> Result<()> {
-        let (b, k) = block.dims2()?;
+        let (_, k) = block.dims2()?;
         let data: Vec<f32> = block.flatten_all()?.to_vec1()?;
-        for (r, row) in data.chunks_exact(k).take(b).enumerate() {
+        for (r, row) in data.chunks_exact(k).enumerate() {
             let i = row0 + r;
             let (left, right) = (&row[..i], &row[i + 1..]);
             let (m_left, sum_left) = expsum::max_and_sum(left);

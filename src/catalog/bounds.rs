@@ -149,15 +149,13 @@ pub static DOE: Entry = Entry::constructor(
     DoeArgs::PARAMS,
     |args| {
         let a = DoeArgs::read(args)?;
-        let marginal = BaselineSpec::Density {
-            components: a.components,
-            flow: a.flow,
-        };
-        marginal.check().map_err(|m| {
-            ParamError::new(ParamErrorKind::Shape, "flow", m)
-                .help("write e.g. `flow: coupling(layers: 4, hidden: 32, affine: true)`")
-        })?;
-        bound(Doe { marginal })
+        super::models::check_flow_arg(a.flow.as_ref())?;
+        bound(Doe {
+            marginal: BaselineSpec::Density {
+                components: a.components,
+                flow: a.flow,
+            },
+        })
     },
 );
 

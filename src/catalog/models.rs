@@ -237,12 +237,7 @@ pub static CONDITIONAL: Entry = Entry::constructor(
     ConditionalArgs::PARAMS,
     |args: &Args| {
         let a = ConditionalArgs::read(args)?;
-        if let Some(f) = &a.flow {
-            f.spec.check_flow().map_err(|m| {
-                ParamError::new(ParamErrorKind::Shape, "flow", m)
-                    .help("write e.g. `flow: coupling(layers: 4, hidden: 32, affine: true)`")
-            })?;
-        }
+        check_flow_arg(a.flow.as_ref())?;
         critic(CriticSpec::Conditional {
             mean: a.mean,
             log_scale: a.log_scale,
@@ -250,6 +245,18 @@ pub static CONDITIONAL: Entry = Entry::constructor(
         })
     },
 );
+
+/// The `flow:` argument of a density (the conditional critic's, DoE's marginal): refused
+/// unless it is an invertible encoder with a known Jacobian.
+pub(super) fn check_flow_arg(flow: Option<&EncoderRef>) -> Result<(), ParamError> {
+    match flow {
+        Some(f) => f.spec.check_flow().map_err(|m| {
+            ParamError::new(ParamErrorKind::Shape, "flow", m)
+                .help("write e.g. `flow: coupling(layers: 4, hidden: 32, affine: true)`")
+        }),
+        None => Ok(()),
+    }
+}
 
 /// The encoders g and h of a two-tower critic, and whether they are one network (the same
 /// declared encoder twice, or h omitted).

@@ -36,13 +36,13 @@ pub enum CriticSpec {
     /// A Gaussian conditional density q(y | x) = N(mean(x), diag sigma(x)^2): the score is
     /// ln q(y_i | x_j), trained by likelihood (CLUB, difference of entropies). With a flow, the
     /// Gaussian is of f(y) for an invertible f (coupling layers or the LU map), so
-    /// q(y | x) = N(f(y); mean(x), diag sigma(x)^2) |det f'(y)|: a normalising flow conditioned through its
-    /// base distribution (an invertible f: q(y | x) also carries ln |det f'(y)|).
+    /// q(y | x) = N(f(y); mean(x), diag sigma(x)^2) |det f'(y)|: a normalising flow
+    /// conditioned through its base distribution.
     Conditional {
         mean: EncoderRef,
         /// ln sigma(x); one learned vector when omitted.
         log_scale: Option<EncoderRef>,
-        /// A coupling encoder applied to y first.
+        /// An invertible encoder applied to y first.
         flow: Option<EncoderRef>,
     },
 }
@@ -168,8 +168,8 @@ impl CriticSpec {
                 log_scale,
                 flow,
             } => {
+                // The flow's kind is checked where it is declared (catalog); here its width.
                 if let Some(f) = flow {
-                    f.spec.check_flow()?;
                     f.spec.check_input(dim_y)?;
                 }
                 for (what, e) in std::iter::once(("mean", mean))
@@ -868,10 +868,9 @@ mod tests {
     }
 
     /// With an affine coupling flow in front of its Gaussian (so the Jacobian term matters), the
-    /// conditional critic is still a density
-    /// of y for each x: for three x (columns) with x-dependent mean and scale, the integral of
-    /// exp(s_ij) over a 2-D grid of y is 1 within 1%, and it differs from the critic without the
-    /// flow (so the flow is applied).
+    /// conditional critic is still a density of y for each x: for three x (columns) with
+    /// x-dependent mean and scale, the integral of exp(s_ij) over a 2-D grid of y is 1 within
+    /// 1%, and it differs from the critic without the flow (so the flow is applied).
     #[test]
     fn a_conditional_flow_density_integrates_to_one() {
         let dev = Device::Cpu;
